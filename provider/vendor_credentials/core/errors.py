@@ -1,0 +1,79 @@
+"""Error types, split by who must act.
+
+``CredentialRejected`` means the vendor looked at the secret and said no: only the user can fix
+it, it is never retried, and it is the only error that may mark a stored credential ``invalid``.
+``TransientVendorError`` (network, timeouts, 429, 5xx) is retried and, when retries run out,
+fails the operation without touching state. ``MalformedResponse`` is a vendor (or proxy) answer
+we cannot read: never retried blindly, never a reason to store ``valid`` or ``invalid``.
+
+Every message is built by this package from redacted parts; a vendor body is never echoed raw.
+"""
+
+from __future__ import annotations
+
+
+class VendorCredentialsError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class InputError(VendorCredentialsError):
+    """An input that fails offline validation (raised outside ``check``, e.g. by the CLI)."""
+
+
+class VendorError(VendorCredentialsError):
+    """An answer (or silence) from a vendor endpoint, with the context support needs."""
+
+    def __init__(
+        self,
+        *,
+        vendor: str,
+        endpoint: str,
+        summary: str,
+        status: int | None = None,
+        code: str = "",
+        detail: str = "",
+        hint: str = "",
+        reference: str = "",
+    ) -> None:
+        self.vendor = vendor
+        self.endpoint = endpoint
+        self.summary = summary
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.hint = hint
+        self.reference = reference
+        super().__init__(self.message())
+
+    @property
+    def reason(self) -> str:
+        """``code: detail`` as stored in ``status_reason`` (never the secret)."""
+        parts = [p for p in (self.code, self.detail) if p]
+        return ": ".join(parts) if parts else (f"HTTP {self.status}" if self.status else "")
+
+    def message(self) -> str:
+        status = f" -> HTTP {self.status}" if self.status is not None else ""
+        text = f"{self.vendor}: {self.summary} ({self.endpoint}{status})"
+        if self.reason and self.reason != f"HTTP {self.status}":
+            text += f": {self.reason}"
+        if self.reference:
+            text += f" [{self.reference}]"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+
+class CredentialRejected(VendorError):
+    """The vendor rejected the credential: fix the secret (or its account, scopes, region)."""
+
+
+class TransientVendorError(VendorError):
+    """Network failure, timeout, rate limit or server error: safe to retry later."""
+
+    def __init__(self, *, retry_after: float | None = None, **kwargs: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
+class MalformedResponse(VendorError):
+    """The endpoint answered something we cannot read (HTML error page, bad JSON, missing field)."""

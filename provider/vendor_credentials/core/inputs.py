@@ -1,0 +1,167 @@
+"""Offline input rules shared by every vendor: pydantic types with messages that say what to fix.
+
+A vendor's input model subclasses ``CredentialInputs`` and uses the annotated types below. The
+rules are the ones that protect the request itself: a secret with white space around it, an
+account name interpolated into a host name, a ``base_url`` that would send the secret elsewhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+# Pulumi's Python SDK value for "not known yet" during preview (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+MAX_SECRET_LEN = 4096
+MAX_ID_LEN = 256
+MAX_DESCRIPTION_LEN = 1024
+_PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
+_DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _token_text(value: str, max_len: int) -> str:
+    if value == "":
+        raise ValueError(
+            "is empty: set it (for a secret: `pulumi config set --secret <key> <value>`)"
+        )
+    if value != value.strip():
+        raise ValueError(
+            "has leading or trailing white space: paste it again without spaces or newlines"
+        )
+    if len(value) > max_len:
+        raise ValueError(f"is {len(value)} characters long; at most {max_len} are accepted")
+    if not _PRINTABLE_ASCII.match(value):
+        raise ValueError(
+            "contains white space, control or non-ASCII characters: "
+            "copy it again from the vendor's page"
+        )
+    return value
+
+
+def _secret(value: str) -> str:
+    return _token_text(value, MAX_SECRET_LEN)
+
+
+def _identifier(value: str) -> str:
+    return _token_text(value, MAX_ID_LEN)
+
+
+def _dns_label(value: str) -> str:
+    if not _DNS_LABEL.match(value):
+        raise ValueError(
+            "must be the account's subdomain, one DNS label: lower-case letters, digits and "
+            "inner hyphens, 1-63 characters (e.g. 'acme' for acme.talkdeskid.com)"
+        )
+    return value
+
+
+def _description(value: str) -> str:
+    if len(value) > MAX_DESCRIPTION_LEN:
+        raise ValueError(f"is {len(value)} characters long; at most {MAX_DESCRIPTION_LEN}")
+    return value
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses, the only hosts plain http is allowed to."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _base_url(value: str) -> str:
+    fix = (
+        "give an origin only, like https://gateway.example.com or https://gateway.example.com:8443"
+    )
+    if value != value.strip() or not value:
+        raise ValueError(f"is empty or has white space around it: {fix}")
+    if not value.isascii() or any(c.isspace() or ord(c) < 0x20 for c in value):
+        raise ValueError(f"contains white space, control or non-ASCII characters: {fix}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"is not a valid URL: {fix}") from None
+    if parts.scheme not in ("https", "http"):
+        raise ValueError(f"must use https (got scheme '{parts.scheme}'): {fix}")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValueError(f"must not carry credentials (user:password@): {fix}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError(f"must not have a path, query or fragment: {fix}")
+    host = parts.hostname or ""
+    if not host:
+        raise ValueError(f"has no host: {fix}")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise ValueError(
+            "must use https: plain http is only allowed to loopback hosts (127.0.0.1, localhost)"
+        )
+    netloc_host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc_host}" + (f":{port}" if port is not None else "")
+
+
+Secret = Annotated[str, AfterValidator(_secret)]
+Identifier = Annotated[str, AfterValidator(_identifier)]
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+Description = Annotated[str, AfterValidator(_description)]
+
+
+class CredentialInputs(BaseModel):
+    """Inputs every credential has. Subclasses add the vendor's own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    # Names of the fields holding secret material (kept secret in state, registered for redaction).
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    # Fields that name a different credential: a change replaces the resource.
+    replace_fields: ClassVar[tuple[str, ...]] = ()
+
+    description: Description = ""
+    base_url: BaseUrl | None = None
+
+    def secrets(self) -> list[str]:
+        return [str(getattr(self, name)) for name in self.secret_fields]
+
+
+def _failure_text(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not an input of this resource"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind == "literal_error":
+        return f"must be one of {error['ctx']['expected']}"
+    if kind in ("string_type", "str_type"):
+        return "must be a string"
+    if kind in ("list_type",):
+        return "must be a list of strings"
+    return str(error["msg"])
+
+
+def input_failures(model: type[CredentialInputs], data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Offline validation: one ``(field, reason)`` per bad field; unknown (preview) values pass.
+
+    Reasons never quote the value, so a secret cannot leak through a check failure.
+    """
+    unknown = {k for k, v in data.items() if v == UNKNOWN}
+    known = {k: v for k, v in data.items() if k not in unknown and v is not None}
+    try:
+        model.model_validate(known)
+    except ValidationError as exc:
+        failures: dict[str, str] = {}
+        for error in exc.errors(include_input=False, include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            if field in unknown or field in failures:
+                continue
+            failures[field] = f"{field} {_failure_text(error)}"
+        return list(failures.items())
+    return []

@@ -1,0 +1,233 @@
+"""The dynamic provider: one small class for every kind, pickled by reference.
+
+``__provider`` holds only ``CredentialProvider`` (an importable class) and its ``kind`` string, so
+state carries no secret, client, lock or vendor answer, and vendor modules can change freely.
+Settings from stack config arrive through ``configure`` in the plugin process and are never
+pickled. New attributes must get class-level defaults so old pickles keep loading.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .errors import CredentialRejected, VendorCredentialsError
+from .fingerprint import fingerprint
+from .http import HttpSettings, Session
+from .inputs import UNKNOWN, CredentialInputs, input_failures
+from .redact import Redactor
+from .registry import vendor_for
+from .vendor import Validation, Vendor, iso
+
+log = logging.getLogger("vendor_credentials")
+
+# Outputs every credential reports besides its inputs.
+OUTPUT_NAMES = (
+    "vendor",
+    "kind",
+    "status",
+    "status_reason",
+    "identity",
+    "fingerprint",
+    "validated_at",
+    "expires_at",
+    "scopes",
+)
+# Outputs that change on every validation; kept as they were when nothing else changed, so an
+# unchanged credential refreshes with no diff.
+VOLATILE_OUTPUTS = ("validated_at", "expires_at")
+CONFIG_NAMESPACE = "vendor-credentials"
+
+
+class ProviderError(Exception):
+    """The one exception type that leaves the provider: a redacted, actionable message."""
+
+
+def _settings_from(req: ConfigureRequest) -> HttpSettings:
+    def get(name: str) -> Any:
+        return req.config.get(f"{CONFIG_NAMESPACE}:{name}")
+
+    defaults = HttpSettings()
+    values: dict[str, Any] = {}
+    for name, attr, cast in (
+        ("connectTimeout", "connect_timeout", float),
+        ("readTimeout", "read_timeout", float),
+        ("maxAttempts", "max_attempts", int),
+        ("maxRetryWait", "max_total_wait", float),
+        ("caBundle", "ca_bundle", str),
+    ):
+        raw = get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[attr] = cast(raw)
+        except (TypeError, ValueError):
+            raise ProviderError(
+                f"stack config {CONFIG_NAMESPACE}:{name} must be a {cast.__name__}"
+            ) from None
+    return HttpSettings(**{**defaults.__dict__, **values})
+
+
+class CredentialProvider(ResourceProvider):
+    """Check, diff, create, read, update and delete for any credential kind."""
+
+    serialize_as_secret_always = False  # the pickle holds no secret: keep it readable in state
+
+    kind: str = ""
+    settings: ClassVar[HttpSettings] = HttpSettings()
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    # -- plumbing ------------------------------------------------------------------------------
+    @property
+    def _vendor(self) -> Vendor[Any]:
+        return vendor_for(self.kind)
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Only the plugin process calls configure: show users messages, not Python tracebacks.
+        sys.tracebacklimit = 0
+        type(self).settings = _settings_from(req)
+
+    def _input_names(self) -> list[str]:
+        return list(self._vendor.inputs.model_fields)
+
+    def _inputs_of(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {k: props[k] for k in self._input_names() if k in props and props[k] is not None}
+
+    def _spec(self, props: dict[str, Any]) -> CredentialInputs:
+        spec: CredentialInputs = self._vendor.inputs.model_validate(self._inputs_of(props))
+        return spec
+
+    def _redactor(self, props: dict[str, Any]) -> Redactor:
+        names = self._vendor.inputs.secret_fields
+        return Redactor(str(props[n]) for n in names if isinstance(props.get(n), str))
+
+    def _validate(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
+        vendor = self._vendor
+        for secret in spec.secrets():
+            redactor.add(secret)
+        session = Session(
+            vendor=vendor.vendor,
+            retry_after=vendor.retry_after,
+            redactor=redactor,
+            settings=self.settings,
+        )
+        log.debug("validating %s against %s", vendor.kind, vendor.vendor)
+        return vendor.validate(spec, session)
+
+    def _outputs(
+        self, spec: CredentialInputs, *, validation: Validation | None, reason: str = ""
+    ) -> dict[str, Any]:
+        vendor = self._vendor
+        outs: dict[str, Any] = spec.model_dump(mode="json", exclude_none=True)
+        outs.setdefault("base_url", "")
+        outs.update(
+            vendor=vendor.vendor,
+            kind=vendor.kind,
+            status="valid" if validation is not None else "invalid",
+            status_reason=reason,
+            fingerprint=fingerprint(vendor.kind, *vendor.fingerprint_material(spec)),
+            identity=dict(sorted(validation.identity.items())) if validation else {},
+            scopes=sorted(validation.scopes) if validation else [],
+            validated_at=iso(validation.validated_at) if validation else "",
+            expires_at=iso(validation.expires_at) if validation else "",
+        )
+        return outs
+
+    def _fail(self, exc: BaseException, props: dict[str, Any], operation: str) -> ProviderError:
+        redact = self._redactor(props)
+        if isinstance(exc, VendorCredentialsError):
+            text = str(exc)
+        else:  # a bug of ours: say where, never echo arbitrary text unredacted
+            text = f"internal error during {operation} ({type(exc).__name__}: {exc})"
+        return ProviderError(f"{self.kind}: {operation} failed: {redact(text)}")
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        model = self._vendor.inputs
+        data = self._inputs_of(news)
+        failures = input_failures(model, data)
+        if failures:
+            return CheckResult(news, [CheckFailure(f, r) for f, r in failures])
+        if any(v == UNKNOWN for v in data.values()):
+            return CheckResult(news, [])
+        inputs = dict(news)
+        inputs.update(model.model_validate(data).model_dump(mode="json", exclude_none=True))
+        return CheckResult(inputs, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        model = self._vendor.inputs
+        changed: list[str] = []
+        for name, info in model.model_fields.items():
+            default = info.default if info.default is not None else ""
+            old = olds.get(name)
+            new = news.get(name)
+            old = default if old in (None, "") else old
+            new = default if new in (None, "") else new
+            if new == UNKNOWN or old != new:
+                changed.append(name)
+        replaces = [name for name in changed if name in model.replace_fields]
+        # A credential last seen invalid (refresh after revocation) is validated again on the next
+        # up, even with the same inputs: the update fails clearly while it is still revoked.
+        revalidate = olds.get("status") == "invalid"
+        return DiffResult(
+            changes=bool(changed) or revalidate,
+            replaces=replaces,
+            delete_before_replace=False,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        try:
+            spec = self._spec(props)
+            validation = self._validate(spec, self._redactor(props))
+            return CreateResult(
+                f"{self.kind}-{uuid.uuid4().hex}", self._outputs(spec, validation=validation)
+            )
+        except Exception as exc:
+            raise self._fail(exc, props, "create") from None
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        try:
+            spec = self._spec(news)
+            validation = self._validate(spec, self._redactor(news))
+            return UpdateResult(self._outputs(spec, validation=validation))
+        except Exception as exc:
+            raise self._fail(exc, news, "update") from None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            spec = self._spec(props)
+            try:
+                validation: Validation | None = self._validate(spec, self._redactor(props))
+                reason = ""
+            except CredentialRejected as rejected:
+                validation, reason = None, self._redactor(props)(rejected.reason)
+            outs = self._outputs(spec, validation=validation, reason=reason)
+        except Exception as exc:
+            # Transient or unreadable answers fail the refresh for this resource and leave its
+            # state exactly as it was: never dropped, never marked invalid.
+            raise self._fail(exc, props, "refresh") from None
+        material = {k: v for k, v in outs.items() if k not in VOLATILE_OUTPUTS}
+        if all(props.get(k) == v for k, v in material.items()):
+            for name in VOLATILE_OUTPUTS:
+                if name in props:
+                    outs[name] = props[name]
+        return ReadResult(id_, outs)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to delete at the vendor: the credential only leaves our state."""

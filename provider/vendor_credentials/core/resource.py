@@ -1,0 +1,49 @@
+"""The Pulumi resource side: one base class, one tiny subclass per kind in each vendor module."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi import dynamic
+
+from .provider import OUTPUT_NAMES, CredentialProvider
+from .registry import vendor_for
+
+TYPE_MODULE = "vendor-credentials"
+
+
+class CredentialResource(dynamic.Resource):
+    """A vendor credential proved by the vendor; secrets stay encrypted in state."""
+
+    kind_name: ClassVar[str]  # registry kind, e.g. "intercom.AccessToken"
+
+    vendor: pulumi.Output[str]
+    kind: pulumi.Output[str]
+    status: pulumi.Output[str]
+    status_reason: pulumi.Output[str]
+    identity: pulumi.Output[dict[str, str]]
+    fingerprint: pulumi.Output[str]
+    validated_at: pulumi.Output[str]
+    expires_at: pulumi.Output[str]
+    scopes: pulumi.Output[list[str]]
+    description: pulumi.Output[str]
+    base_url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        inputs: dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        secret_fields = list(vendor_for(self.kind_name).inputs.secret_fields)
+        props: dict[str, Any] = {}
+        for key, value in inputs.items():
+            # A secret passed as a plain string would be stored in plain text among the inputs.
+            props[key] = pulumi.Output.secret(value) if key in secret_fields else value
+        for key in OUTPUT_NAMES:
+            props.setdefault(key, None)
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=secret_fields)
+        )
+        super().__init__(CredentialProvider(self.kind_name), name, props, opts)

@@ -1,0 +1,89 @@
+"""Every offline setting of the Pulumi engine, in one place, for the demo, tests and benchmarks.
+
+The CLI is the one ``scripts/ensure-engine.sh`` built into ``.tools/pulumi/bin``; state lives in a
+git-ignored file backend inside the project; secrets use a passphrase provider; update checks and
+plugin downloads are off; the dynamic-provider plugin runs this virtual environment's Python so it
+imports this package. Programs run as Automation API inline programs, which need no language host
+(the proxy does not serve ``pulumi-language-python``; see README, "The engine").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(os.environ.get("VENDOR_CREDENTIALS_ROOT", Path(__file__).resolve().parents[2]))
+TOOLS_BIN = ROOT / ".tools" / "pulumi" / "bin"
+STATE_DIR = ROOT / ".pulumi-state"
+DEMO_PASSPHRASE = "vendor-credentials-demo"  # demo stacks only; real stacks set their own
+
+
+def engine_env(
+    backend_dir: Path | None = None,
+    *,
+    passphrase: str | None = None,
+    home: Path | None = None,
+) -> dict[str, str]:
+    """Environment for the CLI and the plugin it starts (merged over ``os.environ``)."""
+    backend = backend_dir or STATE_DIR / "backend"
+    pulumi_home = home or STATE_DIR / "home"
+    backend.mkdir(parents=True, exist_ok=True)
+    pulumi_home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PULUMI_HOME": str(pulumi_home),
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": passphrase
+        if passphrase is not None
+        else os.environ.get("PULUMI_CONFIG_PASSPHRASE", DEMO_PASSPHRASE),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_CREDENTIAL_STORE": "plaintext",
+        "PULUMI_PYTHON_CMD": sys.executable,
+        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+def pulumi_command() -> Any:
+    """The built CLI for the Automation API (fails with what to run when it is missing)."""
+    from pulumi import automation as auto
+
+    if not (TOOLS_BIN / "pulumi").exists():
+        raise SystemExit(
+            f"the pulumi CLI is not built yet ({TOOLS_BIN / 'pulumi'} missing): "
+            "run scripts/ensure-engine.sh"
+        )
+    return auto.PulumiCommand(root=str(TOOLS_BIN.parent))
+
+
+def inline_stack(
+    stack_name: str,
+    program: Callable[[], None],
+    *,
+    project: str = "vendor-credentials",
+    env: Mapping[str, str] | None = None,
+    work_dir: Path | None = None,
+) -> Any:
+    """Create or select a stack of an inline program on the local backend."""
+    from pulumi import automation as auto
+
+    env = dict(env or engine_env())
+    os.environ.update(env)  # the Automation API reads some settings from this process's env
+    settings = auto.ProjectSettings(
+        name=project,
+        runtime="python",
+        backend=auto.ProjectBackend(url=env["PULUMI_BACKEND_URL"]),
+    )
+    opts = auto.LocalWorkspaceOptions(
+        pulumi_home=env["PULUMI_HOME"],
+        env_vars=env,
+        project_settings=settings,
+        secrets_provider="passphrase",
+        pulumi_command=pulumi_command(),
+        work_dir=str(work_dir) if work_dir else None,
+    )
+    return auto.create_or_select_stack(
+        stack_name=stack_name, project_name=project, program=program, opts=opts
+    )

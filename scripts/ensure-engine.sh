@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Make the `pulumi` CLI (and the dynamic-provider plugin) available in .tools/pulumi/bin.
+#
+# The CLI's download site is not reachable from our machines, so the engine is built from the Go
+# module proxy: a tiny wrapper module requires pkg/v3 and sdk/v3 at PULUMI_VERSION and builds the
+# CLI's main package. Safe to run again: a second run builds nothing.
+#
+#   - a `pulumi` already on PATH that is at least PULUMI_VERSION is used as is (linked into bin/);
+#   - otherwise the CLI is built with the machine's Go, version stamped via -ldflags;
+#   - pulumi-resource-pulumi-python (the plugin the engine starts for dynamic resources) is copied
+#     beside it from the sdk/v3 module, mode 0755.
+set -euo pipefail
+
+PULUMI_VERSION="${PULUMI_VERSION:-3.274.1}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/pulumi/bin"
+SRC="$TOOLS/engine-src"
+mkdir -p "$BIN"
+
+log() { printf '[engine] %s\n' "$*" >&2; }
+
+version_of() { "$1" version 2>/dev/null | sed -e 's/^v//' -e 's/[+-].*$//' | head -1; }
+
+# version_ge A B: true when A >= B (dotted numeric versions).
+version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -1)" = "$2" ]; }
+
+plugin_in_place() { [ -x "$BIN/pulumi-resource-pulumi-python" ]; }
+
+if [ -x "$BIN/pulumi" ] && [ "$(version_of "$BIN/pulumi")" = "$PULUMI_VERSION" ] && plugin_in_place; then
+  log "pulumi $PULUMI_VERSION already in $BIN (cached)"
+  exit 0
+fi
+
+# A pulumi on PATH (outside our tools dir) that is new enough is used as is.
+if existing="$(command -v pulumi 2>/dev/null)" && [ "$(dirname "$existing")" != "$BIN" ]; then
+  have="$(version_of "$existing")"
+  if [ -n "$have" ] && version_ge "$have" "$PULUMI_VERSION"; then
+    log "using pulumi $have from $existing"
+    ln -sf "$existing" "$BIN/pulumi"
+    dir="$(dirname "$(readlink -f "$existing")")"
+    if [ -x "$dir/pulumi-resource-pulumi-python" ]; then
+      ln -sf "$dir/pulumi-resource-pulumi-python" "$BIN/pulumi-resource-pulumi-python"
+      exit 0
+    fi
+  fi
+fi
+
+command -v go >/dev/null || { log "Go is required to build the engine (none on PATH)"; exit 1; }
+
+mkdir -p "$SRC"
+cat > "$SRC/go.mod" <<GOMOD
+module vendor-credentials/engine
+
+go 1.26
+
+// pkg/v3's own go.mod carries this replace; replaces in dependencies are ignored, so copy it.
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)
+GOMOD
+cat > "$SRC/tools.go" <<'GOSRC'
+//go:build tools
+
+// Package engine only pins the Pulumi CLI's main package as a dependency of this module.
+package engine
+
+import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+GOSRC
+
+start=$(date +%s)
+cd "$SRC"
+if [ ! -f go.sum ] || ! grep -q "github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION " go.sum; then
+  log "resolving pulumi $PULUMI_VERSION modules (first run downloads them from the Go module proxy)"
+  go mod tidy
+fi
+log "building pulumi $PULUMI_VERSION (first build takes several minutes on 2 cores)"
+go build -trimpath -o "$BIN/pulumi" \
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+
+sdk_dir="$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
+for f in pulumi-resource-pulumi-python pulumi-analyzer-policy-python; do
+  if [ -f "$sdk_dir/python/dist/$f" ]; then
+    install -m 0755 "$sdk_dir/python/dist/$f" "$BIN/$f"
+  fi
+done
+plugin_in_place || { log "pulumi-resource-pulumi-python not found in $sdk_dir/python/dist"; exit 1; }
+log "built $("$BIN/pulumi" version) in $(( $(date +%s) - start ))s; $(du -sh "$TOOLS/pulumi" | cut -f1) in $BIN"
