@@ -50,6 +50,16 @@ OUTPUT_NAMES = (
 # unchanged credential refreshes with no diff.
 VOLATILE_OUTPUTS = ("validated_at", "expires_at")
 CONFIG_NAMESPACE = "vendor-credentials"
+# An input whose name is also an output (Talkdesk's requested `scopes` vs the granted `scopes`) is
+# stored among the outputs under this prefix, so diffs compare requested with requested.
+REQUESTED_PREFIX = "requested_"
+
+
+def _input_value(props: dict[str, Any], name: str) -> Any:
+    """The input ``name`` from an input bag, or from stored outputs (which prefix collisions)."""
+    if name in OUTPUT_NAMES and props.get("status") in ("valid", "invalid"):
+        return props.get(REQUESTED_PREFIX + name)
+    return props.get(name)
 
 
 class ProviderError(Exception):
@@ -107,7 +117,13 @@ class CredentialProvider(ResourceProvider):
         return list(self._vendor.inputs.model_fields)
 
     def _inputs_of(self, props: dict[str, Any]) -> dict[str, Any]:
-        return {k: props[k] for k in self._input_names() if k in props and props[k] is not None}
+        """Input values from inputs, or from stored outputs (where colliding names are prefixed)."""
+        found: dict[str, Any] = {}
+        for name in self._input_names():
+            value = _input_value(props, name)
+            if value is not None:
+                found[name] = value
+        return found
 
     def _spec(self, props: dict[str, Any]) -> CredentialInputs:
         spec: CredentialInputs = self._vendor.inputs.model_validate(self._inputs_of(props))
@@ -134,7 +150,9 @@ class CredentialProvider(ResourceProvider):
         self, spec: CredentialInputs, *, validation: Validation | None, reason: str = ""
     ) -> dict[str, Any]:
         vendor = self._vendor
-        outs: dict[str, Any] = spec.model_dump(mode="json", exclude_none=True)
+        outs: dict[str, Any] = {}
+        for name, value in spec.model_dump(mode="json", exclude_none=True).items():
+            outs[REQUESTED_PREFIX + name if name in OUTPUT_NAMES else name] = value
         outs.setdefault("base_url", "")
         outs.update(
             vendor=vendor.vendor,
@@ -175,7 +193,7 @@ class CredentialProvider(ResourceProvider):
         changed: list[str] = []
         for name, info in model.model_fields.items():
             default = info.default if info.default is not None else ""
-            old = olds.get(name)
+            old = _input_value(olds, name)
             new = news.get(name)
             old = default if old in (None, "") else old
             new = default if new in (None, "") else new
