@@ -69,6 +69,7 @@ class AccessTokenVendor(Vendor[AccessTokenInputs]):
                 status=reply.status,
                 summary="the token belongs to a workspace in another region",
                 code="region_mismatch",
+                field="region",
                 detail=f"workspace region is {region}, the resource says {spec.region}",
                 hint=f"set region='{region}' (the regional host is the right one)",
             )

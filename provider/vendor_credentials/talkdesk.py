@@ -107,6 +107,7 @@ class ClientCredentialVendor(Vendor[ClientCredentialInputs]):
                 status=reply.status,
                 summary="the client belongs to another account",
                 code="account_mismatch",
+                field="account_name",
                 detail=f"token is for account '{account}', the resource says '{spec.account_name}'",
                 hint="set account_name to the client's account",
             )

@@ -7,6 +7,7 @@ for secrets. Nothing here fakes the engine: a missing CLI fails loudly.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ class EngineStack:
     def _run(self, operation: Callable[..., Any], **kwargs: Any) -> Outcome:
         lines: list[str] = []
         try:
-            result = operation(on_output=lines.append, **kwargs)
+            result = operation(on_output=lines.append, on_error=lines.append, **kwargs)
         except auto.errors.CommandError as exc:
             text = "\n".join(lines) + "\n" + str(exc)
             self.transcript.append(text)
@@ -78,6 +79,25 @@ class EngineStack:
 
     def destroy(self, **kwargs: Any) -> Outcome:
         return self._run(self.stack.destroy, show_secrets=False, **kwargs)
+
+    def cli(self, *args: str) -> Outcome:
+        """Run the real `pulumi` CLI against this stack (for commands Automation lacks)."""
+        import subprocess
+
+        from vendor_credentials.engine import TOOLS_BIN
+
+        done = subprocess.run(
+            [str(TOOLS_BIN / "pulumi"), *args, "--stack", self.name, "--non-interactive"],
+            cwd=self.stack.workspace.work_dir,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        text = done.stdout + done.stderr
+        self.transcript.append(text)
+        return Outcome(done.returncode == 0, text)
 
     def export(self) -> dict[str, Any]:
         deployment = self.stack.export_stack()

@@ -34,8 +34,10 @@ class VendorError(VendorCredentialsError):
         detail: str = "",
         hint: str = "",
         reference: str = "",
+        field: str = "",
     ) -> None:
         self.vendor = vendor
+        self.field = field  # the input to fix, when the vendor's answer points at one
         self.endpoint = endpoint
         self.summary = summary
         self.status = status

@@ -8,8 +8,13 @@ pickled. New attributes must get class-level defaults so old pickles keep loadin
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import sys
+import threading
+import time
 import uuid
 from typing import Any, ClassVar
 
@@ -62,6 +67,39 @@ def _input_value(props: dict[str, Any], name: str) -> Any:
     return props.get(name)
 
 
+class _RecentValidations:
+    """Validations made by ``check``, keyed by a SHA-256 of the inputs, for one use each."""
+
+    TTL_SECONDS = 120.0
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Validation]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(kind: str, spec: CredentialInputs) -> str:
+        canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(f"{kind}\x00{canonical}".encode()).hexdigest()
+
+    def put(self, kind: str, spec: CredentialInputs, validation: Validation) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._entries = {
+                k: v for k, v in self._entries.items() if now - v[0] < self.TTL_SECONDS
+            }
+            self._entries[self._key(kind, spec)] = (now, validation)
+
+    def take(self, kind: str, spec: CredentialInputs) -> Validation | None:
+        with self._lock:
+            entry = self._entries.pop(self._key(kind, spec), None)
+        if entry is None or time.monotonic() - entry[0] >= self.TTL_SECONDS:
+            return None
+        return entry[1]
+
+
+_RECENT = _RecentValidations()
+
+
 class ProviderError(Exception):
     """The one exception type that leaves the provider: a redacted, actionable message."""
 
@@ -98,6 +136,7 @@ class CredentialProvider(ResourceProvider):
 
     kind: str = ""
     settings: ClassVar[HttpSettings] = HttpSettings()
+    validate_on_preview: ClassVar[bool] = True
 
     def __init__(self, kind: str) -> None:
         super().__init__()
@@ -111,7 +150,12 @@ class CredentialProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         # Only the plugin process calls configure: show users messages, not Python tracebacks.
         sys.tracebacklimit = 0
+        level = os.environ.get("VENDOR_CREDENTIALS_LOG_LEVEL")
+        if level:  # the plugin's stderr reaches the engine's log (pulumi -v=9 --logtostderr)
+            logging.basicConfig(stream=sys.stderr, level=level.upper())
         type(self).settings = _settings_from(req)
+        raw = req.config.get(f"{CONFIG_NAMESPACE}:validateOnPreview")
+        type(self).validate_on_preview = str(raw).strip().lower() not in ("false", "0", "no", "off")
 
     def _input_names(self) -> list[str]:
         return list(self._vendor.inputs.model_fields)
@@ -132,6 +176,16 @@ class CredentialProvider(ResourceProvider):
     def _redactor(self, props: dict[str, Any]) -> Redactor:
         names = self._vendor.inputs.secret_fields
         return Redactor(str(props[n]) for n in names if isinstance(props.get(n), str))
+
+    def _validate_once(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
+        """Validate, reusing a validation that ``check`` made moments ago in this process.
+
+        ``check`` runs just before ``create``/``update`` in the same plugin process; reusing its
+        result keeps an operation to one vendor exchange per credential per phase. The cache is
+        keyed by a digest of the inputs, lives in memory only and each entry is used once.
+        """
+        cached = _RECENT.take(self.kind, spec)
+        return cached if cached is not None else self._validate(spec, redactor)
 
     def _validate(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
         vendor = self._vendor
@@ -176,7 +230,7 @@ class CredentialProvider(ResourceProvider):
         return ProviderError(f"{self.kind}: {operation} failed: {redact(text)}")
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         model = self._vendor.inputs
         data = self._inputs_of(news)
         failures = input_failures(model, data)
@@ -184,9 +238,33 @@ class CredentialProvider(ResourceProvider):
             return CheckResult(news, [CheckFailure(f, r) for f, r in failures])
         if any(v == UNKNOWN for v in data.values()):
             return CheckResult(news, [])
+        spec = model.model_validate(data)
         inputs = dict(news)
-        inputs.update(model.model_validate(data).model_dump(mode="json", exclude_none=True))
+        inputs.update(spec.model_dump(mode="json", exclude_none=True))
+        if self.validate_on_preview and self._inputs_of(olds) != self._inputs_of(inputs):
+            failure = self._check_with_vendor(spec, news)
+            if failure is not None:
+                return CheckResult(inputs, [failure])
         return CheckResult(inputs, [])
+
+    def _check_with_vendor(
+        self, spec: CredentialInputs, news: dict[str, Any]
+    ) -> CheckFailure | None:
+        """Validate a new or changed credential during preview (``check`` is the only hook a
+        preview runs). A rejection fails the preview with the vendor's reason; a transient error
+        does not (the vendor may be down, not the secret wrong): create or update will try again.
+        """
+        redactor = self._redactor(news)
+        try:
+            validation = self._validate(spec, redactor)
+        except CredentialRejected as rejected:
+            field = rejected.field or (spec.secret_fields[0] if spec.secret_fields else "")
+            return CheckFailure(field, redactor(f"{field}: {rejected}"))
+        except VendorCredentialsError as exc:
+            log.debug("preview validation skipped: %s", redactor(str(exc)))
+            return None
+        _RECENT.put(self.kind, spec, validation)
+        return None
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         model = self._vendor.inputs
@@ -222,7 +300,7 @@ class CredentialProvider(ResourceProvider):
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         try:
             spec = self._spec(news)
-            validation = self._validate(spec, self._redactor(news))
+            validation = self._validate_once(spec, self._redactor(news))
             return UpdateResult(self._outputs(spec, validation=validation))
         except Exception as exc:
             raise self._fail(exc, news, "update") from None

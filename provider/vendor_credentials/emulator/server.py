@@ -377,6 +377,11 @@ class Emulator:
         with self._lock:
             return self._store.rotate(key)
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token handed out so far: leak tests grep for them too."""
+        with self._lock:
+            return list(self._store.tokens)
+
     def expire_tokens(self) -> int:
         """Expire every issued access token now; returns how many."""
         with self._lock:

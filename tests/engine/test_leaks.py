@@ -1,0 +1,190 @@
+"""No secret leaks: state, `__provider`, CLI output, errors and logs, for every vendor.
+
+Distinctive sentinel secrets go through preview -> up -> refresh -> refresh after revocation ->
+update with a rejected secret (and a vendor that echoes it back) -> destroy, with `--diff` and the
+provider's debug logging on. Every byte those commands print or write is kept and grepped, in
+plain text and in the encodings a secret travels in (base64, URL encoding).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pulumi
+import pytest
+
+from support.stacks import EngineStack
+from vendor_credentials import helpscout, intercom, talkdesk
+from vendor_credentials.emulator import Emulator
+
+SENTINELS = {
+    "app_secret": "LeakCanaryHelpScoutAppSecret7f3a9c2e1b",
+    "api_key": "LeakCanaryDocsApiKey0d4e8b6a2c9f1e3d",
+    "access_token": "LeakCanaryIntercomToken5b1c7e9a3d2f8e",
+    "client_secret": "LeakCanaryTalkdeskSecret9e2d4c6b8a1f0",
+}
+REJECTED = "LeakCanaryRejectedSecret3c5e7a9b1d2f4e"
+APP_ID = "leak-app"
+CLIENT_ID = "leak-client"
+ACCOUNT = "leak-account"
+
+
+def encodings(secret: str) -> set[str]:
+    raw = secret.encode()
+    return {
+        secret,
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        quote(secret, safe=""),
+    }
+
+
+def program() -> None:
+    cfg = pulumi.Config()
+    base_url = cfg.require("base_url")
+    creds = {
+        "mailbox": helpscout.MailboxCredential(
+            "mailbox",
+            app_id=APP_ID,
+            app_secret=cfg.require_secret("app_secret"),
+            base_url=base_url,
+        ),
+        "docs": helpscout.DocsApiKey(
+            "docs", api_key=cfg.require_secret("api_key"), base_url=base_url
+        ),
+        "intercom": intercom.AccessToken(
+            "intercom", access_token=cfg.require_secret("access_token"), base_url=base_url
+        ),
+        "talkdesk": talkdesk.ClientCredential(
+            "talkdesk",
+            account_name=ACCOUNT,
+            client_id=CLIENT_ID,
+            client_secret=cfg.require_secret("client_secret"),
+            scopes=["account:read"],
+            base_url=base_url,
+        ),
+    }
+    for name, cred in creds.items():
+        pulumi.export(f"{name}-status", cred.status)
+
+
+@dataclass
+class LeakRun:
+    stack: EngineStack
+    emulator: Emulator
+    forbidden: set[str] = field(default_factory=set)
+
+    def leaks_in(self, text: str) -> list[str]:
+        return sorted(s for s in self.forbidden if s in text)
+
+
+@pytest.fixture(scope="module")
+def run(emulator: Emulator, engine: dict[str, str]) -> Iterator[LeakRun]:
+    emulator.add_helpscout_app(APP_ID, SENTINELS["app_secret"], label="leak-mailbox")
+    emulator.add_docs_key(SENTINELS["api_key"], label="leak-docs")
+    emulator.add_intercom_token(SENTINELS["access_token"], "us", label="leak-intercom")
+    emulator.add_talkdesk_client(
+        ACCOUNT, CLIENT_ID, SENTINELS["client_secret"], ["account:read"], label="leak-talkdesk"
+    )
+    env = {**engine, "VENDOR_CREDENTIALS_LOG_LEVEL": "debug"}
+    stack = EngineStack("leaks", program, env)
+    stack.set_config(SENTINELS, secret=True)
+    stack.set_config({"base_url": emulator.base_url})
+    leak_run = LeakRun(stack, emulator)
+    for secret in [*SENTINELS.values(), REJECTED]:
+        leak_run.forbidden |= encodings(secret)
+    yield leak_run
+    stack.destroy()
+
+
+def test_preview_up_and_refresh_succeed(run: LeakRun) -> None:
+    assert run.stack.preview().ok
+    up = run.stack.up(log_verbosity=9, log_to_std_err=True, debug=True)
+    assert up.ok, up
+    assert set(up.outputs.values()) == {"valid"}
+    assert run.stack.refresh().ok
+
+
+def test_refresh_after_revocation_marks_them_invalid(run: LeakRun) -> None:
+    for label in ("leak-mailbox", "leak-docs", "leak-intercom", "leak-talkdesk"):
+        run.emulator.revoke(label)
+    outcome = run.stack.refresh(log_verbosity=9, log_to_std_err=True)
+    for label in ("leak-mailbox", "leak-docs", "leak-intercom", "leak-talkdesk"):
+        run.emulator.restore(label)
+    assert outcome.ok, outcome
+    assert {c["outputs"]["status"] for c in run.stack.credentials()} == {"invalid"}
+    assert run.stack.up().ok  # valid again once restored
+
+
+def test_update_with_rejected_secret_fails_without_echoing_it(run: LeakRun) -> None:
+    run.stack.set_config({"client_secret": REJECTED}, secret=True)
+    outcome = run.stack.up(log_verbosity=9, log_to_std_err=True)
+    assert not outcome.ok
+    assert "invalid_client" in outcome.text
+
+
+def test_vendor_echoing_the_secret_is_redacted(run: LeakRun) -> None:
+    run.emulator.inject("echo_secret", path="/oauth/token")
+    outcome = run.stack.up()
+    run.emulator.clear_faults()
+    run.stack.set_config({"client_secret": SENTINELS["client_secret"]}, secret=True)
+    assert not outcome.ok
+    assert "[REDACTED]" in outcome.text
+
+
+def test_issued_access_tokens_are_forbidden_too(run: LeakRun) -> None:
+    issued = run.emulator.issued_tokens()
+    assert issued, "the exchanges must have issued tokens"
+    for token in issued:
+        run.forbidden |= encodings(token)
+
+
+def test_no_sentinel_in_any_captured_output(run: LeakRun) -> None:
+    transcript = "\n".join(run.stack.transcript)
+    assert run.leaks_in(transcript) == []
+    assert "validating talkdesk.ClientCredential" in transcript  # provider debug logs captured
+
+
+def test_raw_state_file_has_no_sentinel(run: LeakRun) -> None:
+    text = run.stack.state_file().read_text()
+    assert run.leaks_in(text) == []
+    assert "ciphertext" in text
+
+
+def test_stack_export_has_no_sentinel(run: LeakRun) -> None:
+    exported = run.stack.cli("stack", "export")
+    assert exported.ok, exported
+    assert run.leaks_in(exported.text) == []
+
+
+def test_stack_export_show_secrets_has_them_all(run: LeakRun) -> None:
+    exported = run.stack.cli("stack", "export", "--show-secrets")
+    assert exported.ok, exported
+    for name, secret in SENTINELS.items():
+        assert secret in exported.text, f"{name} is not tracked in state"
+    run.stack.transcript.pop()  # this output shows secrets on purpose
+
+
+def test_provider_pickle_holds_no_sentinel_and_references_classes(run: LeakRun) -> None:
+    sizes: dict[str, int] = {}
+    for resource in run.stack.credentials():
+        blob: Any = resource["outputs"]["__provider"]
+        assert isinstance(blob, str), "__provider is stored in plain text: it holds no secret"
+        pickled = base64.b64decode(blob)
+        assert run.leaks_in(pickled.decode("latin-1")) == []
+        assert b"vendor_credentials.core.provider" in pickled
+        assert b"CredentialProvider" in pickled
+        sizes[resource["type"].rsplit(":", 1)[-1]] = len(blob)
+    print("__provider sizes (base64 bytes):", json.dumps(sizes, sort_keys=True))
+    assert max(sizes.values()) <= 1024
+
+
+def test_destroy_prints_no_sentinel(run: LeakRun) -> None:
+    outcome = run.stack.destroy(log_verbosity=9, log_to_std_err=True)
+    assert outcome.ok, outcome
+    assert run.leaks_in(outcome.text) == []
