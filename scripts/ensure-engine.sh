@@ -25,8 +25,21 @@ version_of() { "$1" version 2>/dev/null | sed -e 's/^v//' -e 's/[+-].*$//' | hea
 # version_ge A B: true when A >= B (dotted numeric versions).
 version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -1)" = "$2" ]; }
 
-plugin_in_place() { [ -x "$BIN/pulumi-resource-pulumi-python" ]; }
+plugin_in_place() { [ -x "$BIN/pulumi-resource-pulumi-python" ] && [ -x "$BIN/pulumi-language-python" ]; }
 
+# Pulumi's Python language host is a nested Go module the proxy refuses (403), so a minimal host
+# from this package (vendor_credentials/langhost.py) stands in for it: plain `pulumi up` works.
+install_language_host() {
+  [ -x "$BIN/pulumi-language-python" ] && return 0
+  cat > "$BIN/pulumi-language-python" <<'SHIM'
+#!/bin/sh
+# Minimal Python language host (see vendor_credentials/langhost.py).
+exec "${PULUMI_PYTHON_CMD:-python3}" -u -m vendor_credentials.langhost "$@"
+SHIM
+  chmod 0755 "$BIN/pulumi-language-python"
+}
+
+install_language_host
 if [ -x "$BIN/pulumi" ] && [ "$(version_of "$BIN/pulumi")" = "$PULUMI_VERSION" ] && plugin_in_place; then
   log "pulumi $PULUMI_VERSION already in $BIN (cached)"
   exit 0

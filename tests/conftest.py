@@ -23,9 +23,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.engine)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
-    """The vendor emulator on 127.0.0.1, shared by the tests of one worker."""
+    """The vendor emulator on 127.0.0.1, fresh for each module (tests revoke and rotate)."""
     with Emulator() as server:
         yield server
 

@@ -40,10 +40,10 @@ def case(request: pytest.FixtureRequest) -> VendorCase:
     return request.param  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def subjects(emulator: Emulator) -> Iterator[dict[str, Subject]]:
-    """One subject per vendor for the whole session: xdist may interleave vendors on a worker,
-    and a stack must not be rebuilt (nor its rotated secret forgotten) when that happens."""
+    """One subject per vendor for the module: a stack must not be rebuilt (nor its rotated
+    secret forgotten) if pytest interleaves the vendors' tests."""
     made: dict[str, Subject] = {}
     yield made
     for subject in made.values():

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi import dynamic
 
+from .fingerprint import fingerprint
 from .provider import OUTPUT_NAMES, CredentialProvider
 from .registry import vendor_for
 
@@ -41,6 +42,15 @@ class CredentialResource(dynamic.Resource):
         for key, value in inputs.items():
             # A secret passed as a plain string would be stored in plain text among the inputs.
             props[key] = pulumi.Output.secret(value) if key in secret_fields else value
+        if secret_fields:
+            # A non-secret input derived from the secret: `pulumi preview --diff` then shows
+            # "~ fingerprint" for a rotation instead of two identical "[secret]"s (dynamic
+            # providers cannot report which property changed). One-way: see core/fingerprint.py.
+            material = pulumi.Output.all(*(props[name] for name in secret_fields))
+            kind = self.kind_name
+            props["fingerprint"] = pulumi.Output.unsecret(
+                material.apply(lambda values: fingerprint(kind, *(str(v) for v in values)))
+            )
         for key in OUTPUT_NAMES:
             props.setdefault(key, None)
         opts = pulumi.ResourceOptions.merge(

@@ -1,0 +1,181 @@
+"""examples/ci/credentials.yml: its exact commands, run with the real CLI against the emulator.
+
+The workflow's `run:` lines that call `pulumi` or `vendor-credentials` are executed verbatim by
+bash in a copy of this project (Pulumi.yaml + examples/all-vendors), on a local backend, with the
+environment the workflow sets ($STACK, $AUDIT_STACKS, passphrase, backend URL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
+from vendor_credentials.engine import ROOT, TOOLS_BIN
+
+WORKFLOW = ROOT / "examples" / "ci" / "credentials.yml"
+STACK = "ci"
+
+
+def workflow_commands(job: str) -> list[str]:
+    """The job's `run:` commands that drive pulumi or our CLI, in order."""
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    runs = [step["run"] for step in jobs[job]["steps"] if "run" in step]
+    return [r for r in runs if r.startswith(("pulumi ", "vendor-credentials "))]
+
+
+@dataclass
+class Project:
+    path: Path
+    env: dict[str, str]
+    emulator: Emulator
+
+    def sh(self, command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", command],
+            cwd=self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(TOOLS_BIN / "pulumi"), *args, "--stack", STACK, "--non-interactive"],
+            cwd=self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+
+@pytest.fixture(scope="module")
+def project(
+    tmp_path_factory: pytest.TempPathFactory, engine: dict[str, str], emulator: Emulator
+) -> Iterator[Project]:
+    path = tmp_path_factory.mktemp("ci-project")
+    shutil.copy(ROOT / "Pulumi.yaml", path / "Pulumi.yaml")
+    shutil.copytree(ROOT / "examples" / "all-vendors", path / "examples" / "all-vendors")
+    os.symlink(ROOT / ".venv", path / ".venv")
+    env = {
+        **os.environ,
+        **engine,
+        "STACK": STACK,
+        "AUDIT_STACKS": STACK,
+        "PATH": f"{TOOLS_BIN}:{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+    }
+    project = Project(path, env, emulator)
+    project.pulumi("stack", "init")
+    hs, docs = DEMO_CREDENTIALS["helpscout_mailbox"], DEMO_CREDENTIALS["helpscout_docs"]
+    ic, td = DEMO_CREDENTIALS["intercom_eu"], DEMO_CREDENTIALS["talkdesk"]
+    for key, value in {
+        "baseUrl": emulator.base_url,
+        "helpscoutAppId": hs["app_id"],
+        "talkdeskAccount": td["account"],
+        "talkdeskClientId": td["client_id"],
+    }.items():
+        project.pulumi("config", "set", key, value)
+    for key, value in {
+        "helpscoutAppSecret": hs["app_secret"],
+        "helpscoutDocsApiKey": docs["api_key"],
+        "intercomAccessToken": ic["access_token"],
+        "talkdeskClientSecret": td["client_secret"],
+    }.items():
+        project.pulumi("config", "set", "--secret", key, value)
+    yield project
+    project.pulumi("destroy", "--yes")
+
+
+def test_pull_request_preview_passes_with_good_secrets(project: Project) -> None:
+    (preview,) = [c for c in workflow_commands("preview") if c.startswith("pulumi ")]
+    done = project.sh(preview)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "+ 5 to create" in done.stdout  # the stack and four credentials
+
+
+def test_pull_request_preview_fails_on_a_rejected_secret(project: Project) -> None:
+    (preview,) = [c for c in workflow_commands("preview") if c.startswith("pulumi ")]
+    project.pulumi("config", "set", "--secret", "intercomAccessToken", "NotTheRightToken123")
+    try:
+        done = project.sh(preview)
+    finally:
+        token = DEMO_CREDENTIALS["intercom_eu"]["access_token"]
+        project.pulumi("config", "set", "--secret", "intercomAccessToken", token)
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "Access Token Invalid" in output
+    assert "NotTheRightToken123" not in output
+
+
+def test_main_branch_up_applies(project: Project) -> None:
+    (up,) = workflow_commands("deploy")
+    done = project.sh(up)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_scheduled_drift_check_passes_when_nothing_drifted(project: Project) -> None:
+    (drift,) = workflow_commands("drift")
+    done = project.sh(drift)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_scheduled_drift_check_fails_when_a_credential_was_revoked(project: Project) -> None:
+    (drift,) = workflow_commands("drift")
+    project.emulator.revoke("intercom_eu")
+    try:
+        done = project.sh(drift)
+    finally:
+        project.emulator.restore("intercom_eu")
+    assert done.returncode != 0
+    assert "intercom-eu" in done.stdout + done.stderr
+
+
+def test_preview_json_of_a_rotation_has_the_documented_fields(project: Project) -> None:
+    old_secret = DEMO_CREDENTIALS["talkdesk"]["client_secret"]
+    new_secret = project.emulator.rotate("talkdesk")
+    project.pulumi("config", "set", "--secret", "talkdeskClientSecret", new_secret)
+    done = subprocess.run(
+        [str(TOOLS_BIN / "pulumi"), "preview", "--json", "--stack", STACK, "--non-interactive"],
+        cwd=project.path,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert old_secret not in done.stdout and new_secret not in done.stdout
+    report = json.loads(done.stdout)
+    assert report["changeSummary"] == {"same": 4, "update": 1}
+    (step,) = [s for s in report["steps"] if s["op"] != "same"]
+    assert step["op"] == "update"
+    assert step["urn"].endswith("::talkdesk-reporting")
+    assert step["newState"]["type"].endswith("vendor-credentials:TalkdeskClientCredential")
+    # Dynamic providers cannot report diff reasons (detailedDiff is null): a CI script compares
+    # the inputs, where a rotation shows as a new `fingerprint` (the secret itself is masked).
+    old_inputs, new_inputs = step["oldState"]["inputs"], step["newState"]["inputs"]
+    assert old_inputs["client_secret"] == new_inputs["client_secret"] == "[secret]"
+    assert old_inputs["fingerprint"] != new_inputs["fingerprint"]
+    assert old_inputs["client_id"] == new_inputs["client_id"]
+
+
+def test_preview_diff_of_a_rotation_names_the_field_without_values(project: Project) -> None:
+    (preview,) = [c for c in workflow_commands("preview") if c.startswith("pulumi ")]
+    done = project.sh(preview)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "~ fingerprint" in done.stdout
+    assert DEMO_CREDENTIALS["talkdesk"]["client_secret"] not in done.stdout
