@@ -19,3 +19,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -
   touch "$stamp"
 fi
 bash scripts/ensure-engine.sh
+bash scripts/postgres.sh install  # PostgreSQL for the postgres:// state tests (tests/engine/test_postgres.py)

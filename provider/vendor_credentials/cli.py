@@ -32,7 +32,100 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     emulator.add_argument("args", nargs=argparse.REMAINDER, help="emulator options (see --help)")
+
+    _add_audit(sub)
     return parser
+
+
+def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `audit` subcommand: compare the credentials of a project's stacks."""
+    from .audit.command import duration, moment, pattern
+
+    audit = sub.add_parser(
+        "audit",
+        help="compare the credentials of two or more stacks and report broken or drifting ones",
+        description="Compare the vendor credentials of stacks of one project (e.g. dev, staging, "
+        "prod): one row per credential (resource name and kind) with each stack's status, "
+        "identity, fingerprint, validated_at and expires_at, then findings: missing from a "
+        "stack, invalid, different kind or region, the same secret in a production and a "
+        "non-production stack, not proved for too long, expiring. No secret is ever shown. "
+        "By default it reads state only (`pulumi stack export`, nothing decrypted, no vendor "
+        "called); --live validates every credential against its vendor again.",
+        epilog="Exit codes: 0 no findings, 1 findings (at least --fail-on), 2 could not audit "
+        "(unknown stack, backend unreachable, wrong passphrase). Uses the pulumi CLI the "
+        "project built (.tools/pulumi/bin) or the one on PATH, against PULUMI_BACKEND_URL, "
+        "--backend-url or the backend it is logged in to. Exchanged tokens (Help Scout "
+        "Mailbox 48 h, Talkdesk 10 min) are not kept, so their expires_at is shown but never "
+        "a finding.",
+    )
+    audit.add_argument(
+        "stacks",
+        nargs="+",
+        metavar="STACK",
+        help="stack names (e.g. dev prod), or fully qualified organization/project/stack",
+    )
+    audit.add_argument(
+        "--project",
+        metavar="NAME",
+        help="project of the stacks; needed only when a stack name exists in several projects",
+    )
+    audit.add_argument(
+        "--live",
+        action="store_true",
+        help="validate each credential against its vendor now (decrypts the secrets with "
+        "PULUMI_CONFIG_PASSPHRASE; writes nothing to state) instead of trusting state",
+    )
+    audit.add_argument(
+        "--format",
+        choices=("table", "json", "markdown"),
+        default="table",
+        help="table for a terminal (default), json for tools (schema_version 1), markdown for "
+        "a pull-request comment",
+    )
+    audit.add_argument(
+        "--prod-pattern",
+        metavar="REGEX",
+        type=pattern,
+        default="prod",
+        help="stacks whose name matches this regular expression (case-insensitive search) are "
+        "production; a secret shared between production and another stack is an error "
+        "(default: prod; use '^prod' to leave out preprod)",
+    )
+    audit.add_argument(
+        "--max-age",
+        metavar="DURATION",
+        type=duration,
+        default="7d",
+        help="warn when the vendor last proved a valid credential longer ago than this: its "
+        "validated_at or the stack's last successful refresh (default: 7d; units s m h d w)",
+    )
+    audit.add_argument(
+        "--expiry-window",
+        metavar="DURATION",
+        type=duration,
+        default="24h",
+        help="warn when a credential whose secret itself expires does so within this time "
+        "(default: 24h)",
+    )
+    audit.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        default="info",
+        help="least severe finding that makes the exit code 1 (default: info, i.e. any finding)",
+    )
+    audit.add_argument(
+        "--as-of",
+        metavar="TIME",
+        type=moment,
+        help="measure ages and expiries from this UTC time (ISO 8601, e.g. 2025-01-31T12:00Z) "
+        "instead of now, for reproducible reports",
+    )
+    audit.add_argument(
+        "--backend-url",
+        metavar="URL",
+        help="state backend to read (e.g. file:///srv/pulumi-state, s3://bucket); default: "
+        "PULUMI_BACKEND_URL, else the backend the pulumi CLI is logged in to",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         from .emulator.__main__ import main as emulator_main
 
         return emulator_main(args.args)
+    if args.command == "audit":
+        from .audit.command import run as audit
+
+        return audit(args)
     return 2
 
 

@@ -60,7 +60,7 @@ CONFIG_NAMESPACE = "vendor-credentials"
 REQUESTED_PREFIX = "requested_"
 
 
-def _input_value(props: dict[str, Any], name: str) -> Any:
+def input_value(props: dict[str, Any], name: str) -> Any:
     """The input ``name`` from an input bag, or from stored outputs (which prefix collisions)."""
     if name in OUTPUT_NAMES and props.get("status") in ("valid", "invalid"):
         return props.get(REQUESTED_PREFIX + name)
@@ -89,9 +89,11 @@ class _RecentValidations:
             }
             self._entries[self._key(kind, spec)] = (now, validation)
 
-    def take(self, kind: str, spec: CredentialInputs) -> Validation | None:
+    def take(self, kind: str, spec: CredentialInputs, *, keep: bool = False) -> Validation | None:
+        """The recent validation of these inputs, if any; removed unless ``keep``."""
+        key = self._key(kind, spec)
         with self._lock:
-            entry = self._entries.pop(self._key(kind, spec), None)
+            entry = self._entries.get(key) if keep else self._entries.pop(key, None)
         if entry is None or time.monotonic() - entry[0] >= self.TTL_SECONDS:
             return None
         return entry[1]
@@ -163,10 +165,13 @@ class CredentialProvider(ResourceProvider):
     def _inputs_of(self, props: dict[str, Any]) -> dict[str, Any]:
         """Input values from inputs, or from stored outputs (where colliding names are prefixed)."""
         found: dict[str, Any] = {}
+        fields = self._vendor.inputs.model_fields
         for name in self._input_names():
-            value = _input_value(props, name)
-            if value is not None:
-                found[name] = value
+            value = input_value(props, name)
+            # Stored outputs hold "" for an optional input that was not set (e.g. base_url).
+            if value is None or (value == "" and fields[name].default is None):
+                continue
+            found[name] = value
         return found
 
     def _spec(self, props: dict[str, Any]) -> CredentialInputs:
@@ -254,6 +259,8 @@ class CredentialProvider(ResourceProvider):
         preview runs). A rejection fails the preview with the vendor's reason; a transient error
         does not (the vendor may be down, not the secret wrong): create or update will try again.
         """
+        if _RECENT.take(self.kind, spec, keep=True) is not None:
+            return None  # the engine checks a resource more than once per phase
         redactor = self._redactor(news)
         try:
             validation = self._validate(spec, redactor)
@@ -271,7 +278,7 @@ class CredentialProvider(ResourceProvider):
         changed: list[str] = []
         for name, info in model.model_fields.items():
             default = info.default if info.default is not None else ""
-            old = _input_value(olds, name)
+            old = input_value(olds, name)
             new = news.get(name)
             old = default if old in (None, "") else old
             new = default if new in (None, "") else new
@@ -290,7 +297,7 @@ class CredentialProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         try:
             spec = self._spec(props)
-            validation = self._validate(spec, self._redactor(props))
+            validation = self._validate_once(spec, self._redactor(props))
             return CreateResult(
                 f"{self.kind}-{uuid.uuid4().hex}", self._outputs(spec, validation=validation)
             )

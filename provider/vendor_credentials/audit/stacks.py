@@ -1,0 +1,341 @@
+"""Reading stacks through the ``pulumi`` CLI: which stacks exist, their state, their refreshes.
+
+Works against whatever backend the CLI uses (``PULUMI_BACKEND_URL``, ``--backend-url`` or the
+one it is logged in to), the local file backend included. State is read with
+``pulumi stack export``; only ``--live`` adds ``--show-secrets``, and the decrypted values it
+returns are handed to the live check alone, never to a ``Credential``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .model import HIDDEN, Credential, Stack, parse_time
+
+# Pulumi's marker of a secret value in exported state (`ciphertext`, or `plaintext` once shown).
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+# Our resources' type tokens contain this, e.g. pulumi-python:dynamic/vendor-credentials:...
+TYPE_MARKER = "vendor-credentials:"
+STACK_TYPE = "pulumi:pulumi:Stack"
+HISTORY_PAGE = 100
+# History flags that mean a refresh did not read every resource.
+PARTIAL_FLAGS = ("pulumi.flag.target", "pulumi.flag.exclude")
+
+
+class AuditError(Exception):
+    """The audit could not run (exit code 2); the message says what to do."""
+
+
+def find_pulumi() -> str:
+    """The CLI the project built (``scripts/ensure-engine.sh``), else the one on PATH."""
+    from ..engine import TOOLS_BIN
+
+    built = TOOLS_BIN / "pulumi"
+    if built.exists():
+        return str(built)
+    found = shutil.which("pulumi")
+    if found is None:
+        raise AuditError(
+            "no `pulumi` CLI found: install Pulumi (https://www.pulumi.com/docs/install/) or run "
+            "scripts/ensure-engine.sh in the pulumi-vendor-credentials checkout"
+        )
+    return found
+
+
+def cli_env(
+    backend_url: str | None = None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment for the CLI: the caller's, quiet, with ``backend_url`` when given."""
+    env = dict(os.environ if base is None else base)
+    env.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
+    if backend_url:
+        env["PULUMI_BACKEND_URL"] = backend_url
+    return env
+
+
+@dataclass
+class PulumiCli:
+    """Runs ``pulumi`` non-interactively from an empty directory, so no Pulumi.yaml around
+    changes what a stack name means and no prompt can wait for input."""
+
+    binary: str
+    env: dict[str, str]
+    timeout: float = 300.0
+
+    @property
+    def backend(self) -> str:
+        url = self.env.get("PULUMI_BACKEND_URL")
+        return f"backend {url}" if url else "the backend `pulumi` is logged in to"
+
+    def run(self, *args: str) -> str:
+        """stdout of a successful command; ``CliFailure`` with pulumi's message otherwise."""
+        with tempfile.TemporaryDirectory(prefix="vendor-credentials-audit-") as cwd:
+            try:
+                done = subprocess.run(
+                    [self.binary, *args, "--non-interactive", "--color", "never"],
+                    cwd=cwd,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                raise CliFailure(f"`pulumi {args[0]} {args[1]}` did not finish in time") from None
+            except OSError as exc:
+                raise AuditError(f"could not run {self.binary}: {exc.strerror}") from None
+        if done.returncode != 0:
+            raise CliFailure(_error_text(done.stderr) or f"exit code {done.returncode}")
+        return done.stdout
+
+
+class CliFailure(Exception):
+    """A ``pulumi`` command failed; the text is pulumi's own error line."""
+
+
+def _error_text(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line.removeprefix("error: ") for line in lines if line.startswith("error:")]
+    return "; ".join(errors or lines[-3:])
+
+
+def _split_ref(ref: str) -> tuple[str | None, str]:
+    """(project, stack) of 'org/project/stack', 'project/stack' or 'stack'."""
+    parts = ref.split("/")
+    if len(parts) >= 3:
+        return parts[-2], parts[-1]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return None, ref
+
+
+def resolve_stacks(
+    cli: PulumiCli, names: Sequence[str], project: str | None
+) -> tuple[str, list[tuple[str, str]]]:
+    """The project and ``(name, fully qualified reference)`` of each stack asked for."""
+    try:
+        listing = json.loads(cli.run("stack", "ls", "--all", "--json") or "[]")
+    except CliFailure as exc:
+        raise AuditError(
+            f"could not list the stacks on {cli.backend}: {exc}. Check PULUMI_BACKEND_URL or "
+            "--backend-url (e.g. file:///path/to/state), or run `pulumi login`"
+        ) from None
+    except ValueError:
+        raise AuditError("`pulumi stack ls --json` printed something that is not JSON") from None
+    known = [str(e.get("name")) for e in listing if isinstance(e, dict) and e.get("name")]
+    resolved: list[tuple[str, str]] = []
+    projects: set[str] = set()
+    for name in dict.fromkeys(names):
+        matches = [ref for ref in known if _matches(ref, name, project)]
+        if not matches:
+            raise AuditError(_unknown_stack(name, project, known, cli.backend))
+        found_projects = sorted({_split_ref(ref)[0] or "" for ref in matches})
+        if len(matches) > 1:
+            raise AuditError(
+                f"stack '{name}' exists in several projects ({', '.join(found_projects)}): "
+                "pass --project NAME"
+            )
+        resolved.append((name, matches[0]))
+        projects.add(_split_ref(matches[0])[0] or "")
+    if len(projects) > 1:
+        raise AuditError(
+            f"the stacks belong to different projects ({', '.join(sorted(projects))}): audit "
+            "stacks of one project, e.g. with --project NAME"
+        )
+    return (project or projects.pop() or "?"), resolved
+
+
+def _matches(ref: str, name: str, project: str | None) -> bool:
+    """Whether a listed stack is the one asked for ('dev', or 'org/project/dev' and suffixes)."""
+    if "/" in name:
+        return ref == name or ref.endswith("/" + name)
+    ref_project, ref_stack = _split_ref(ref)
+    return ref_stack == name and (project is None or ref_project in (project, None))
+
+
+def _unknown_stack(name: str, project: str | None, known: list[str], backend: str) -> str:
+    in_project = f" in project '{project}'" if project else ""
+    candidates = sorted(
+        _split_ref(ref)[1] if project else "/".join(part for part in _split_ref(ref) if part)
+        for ref in known
+        if project is None or _split_ref(ref)[0] == project
+    )
+    listing = ", ".join(candidates[:30]) or "none"
+    return (
+        f"no stack '{name}'{in_project} on {backend}. Stacks there{in_project}: {listing}. "
+        "Check the name, --project and PULUMI_BACKEND_URL / --backend-url"
+    )
+
+
+def read_stack(
+    cli: PulumiCli, name: str, ref: str, *, reveal: bool = False
+) -> tuple[Stack, dict[str, dict[str, Any]]]:
+    """A stack's credentials, and (``reveal`` only) each one's decrypted outputs by URN."""
+    args = ["stack", "export", "--stack", ref]
+    if reveal:
+        args.append("--show-secrets")
+    try:
+        exported = json.loads(cli.run(*args))
+    except CliFailure as exc:
+        text = str(exc)
+        if "passphrase" in text.lower() or "decrypt" in text.lower():
+            raise AuditError(
+                f"could not decrypt the secrets of stack '{name}': {text}. --live needs the "
+                "stack's secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) "
+                "to its passphrase, or leave out --live to audit from state without decrypting"
+            ) from None
+        raise AuditError(f"could not read the state of stack '{name}': {text}") from None
+    except ValueError:
+        raise AuditError(f"`pulumi stack export` of '{name}' did not print JSON") from None
+    deployment = (exported.get("deployment") or {}) if isinstance(exported, dict) else {}
+    credentials, revealed = parse_deployment(deployment, reveal=reveal)
+    return Stack(name, ref, credentials, last_refresh(cli, ref)), revealed
+
+
+def last_refresh(cli: PulumiCli, ref: str) -> datetime | None:
+    """End of the newest successful refresh that read every resource (None if unknown).
+
+    ``pulumi refresh`` and ``pulumi up --refresh`` validate each credential again; a refresh
+    that finds nothing changed leaves ``validated_at`` untouched, so this is how the audit knows
+    a credential was proved later than its ``validated_at``.
+    """
+    try:
+        entries = json.loads(
+            cli.run("stack", "history", "--stack", ref, "--json", "--page-size", str(HISTORY_PAGE))
+            or "[]"
+        )
+    except (CliFailure, ValueError):
+        return None  # history is a refinement; a backend without it just gets older times
+    return refresh_time(entries if isinstance(entries, list) else [])
+
+
+def refresh_time(entries: Sequence[Any]) -> datetime | None:
+    """The newest successful, untargeted refresh among ``pulumi stack history --json`` entries."""
+    newest: datetime | None = None
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("result") != "succeeded":
+            continue
+        env = entry.get("environment") or {}
+        kind = entry.get("kind")
+        refreshed = kind == "refresh" or (kind == "update" and bool(env.get("pulumi.flag.refresh")))
+        if not refreshed or any(env.get(flag) for flag in PARTIAL_FLAGS):
+            continue
+        ended = parse_time(entry.get("endTime"))
+        if ended is not None and (newest is None or ended > newest):
+            newest = ended
+    return newest
+
+
+def parse_deployment(
+    deployment: Mapping[str, Any], *, reveal: bool = False
+) -> tuple[tuple[Credential, ...], dict[str, dict[str, Any]]]:
+    """Our credentials in an exported deployment.
+
+    Each ``Credential`` is built from plain-text outputs only: an output state keeps encrypted
+    shows as ``[secret]``, even when the export revealed it. With ``reveal``, the second value
+    maps each credential's URN to its outputs with secrets decrypted, for the live check.
+    """
+    resources = [r for r in deployment.get("resources") or [] if isinstance(r, dict)]
+    by_urn = {str(r.get("urn")): r for r in resources}
+    found: list[Credential] = []
+    revealed: dict[str, dict[str, Any]] = {}
+    for resource in resources:
+        if TYPE_MARKER not in str(resource.get("type", "")) or resource.get("delete"):
+            continue
+        urn = str(resource.get("urn", ""))
+        raw = resource.get("outputs") or {}
+        outputs = {k: _public(v) for k, v in raw.items()}
+        found.append(_credential(urn, _name(resource, by_urn), str(resource["type"]), outputs))
+        if reveal:
+            revealed[urn] = {k: _reveal(v) for k, v in raw.items()}
+    return tuple(found), revealed
+
+
+def _credential(urn: str, name: str, type_token: str, outputs: Mapping[str, Any]) -> Credential:
+    identity_raw = outputs.get("identity")
+    identity = (
+        {str(k): _text(v) for k, v in sorted(identity_raw.items())}
+        if isinstance(identity_raw, dict)
+        else ({"identity": HIDDEN} if identity_raw == HIDDEN else {})
+    )
+    scopes_raw = outputs.get("scopes")
+    scopes = tuple(sorted(_text(s) for s in scopes_raw)) if isinstance(scopes_raw, list) else ()
+    fingerprint = _text(outputs.get("fingerprint"))
+    return Credential(
+        name=name,
+        kind=_text(outputs.get("kind")) or type_token.rsplit(":", 1)[-1],
+        status=_text(outputs.get("status")) or "unknown",
+        status_reason=_text(outputs.get("status_reason")),
+        identity=identity,
+        region=identity.get("region") or _text(outputs.get("region")),
+        scopes=scopes,
+        fingerprint="" if fingerprint == HIDDEN else fingerprint,
+        validated_at=parse_time(outputs.get("validated_at")),
+        expires_at=parse_time(outputs.get("expires_at")),
+        urn=urn,
+    )
+
+
+def _urn_name(urn: str) -> str:
+    parts = urn.split("::", 3)
+    return parts[3] if len(parts) == 4 else urn
+
+
+def _name(resource: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]]) -> str:
+    """The resource name, prefixed by its component parents' names (not the stack's)."""
+    parts = [_urn_name(str(resource.get("urn", "")))]
+    parent = resource.get("parent")
+    for _ in range(64):  # parents form a tree; the bound only guards against a corrupt file
+        holder = by_urn.get(str(parent)) if parent else None
+        if holder is None or holder.get("type") == STACK_TYPE:
+            break
+        parts.append(_urn_name(str(parent)))
+        parent = holder.get("parent")
+    return "/".join(reversed(parts))
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and SECRET_SIG in value
+
+
+def _public(value: Any) -> Any:
+    """The value with every secret replaced by ``[secret]``, decrypted or not."""
+    if _is_secret(value):
+        return HIDDEN
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    return value
+
+
+def _reveal(value: Any) -> Any:
+    """The value with secrets decrypted (``--show-secrets`` export); still-encrypted ones None."""
+    if _is_secret(value):
+        plaintext = value.get("plaintext")
+        if not isinstance(plaintext, str):
+            return None
+        try:
+            return _reveal(json.loads(plaintext))
+        except ValueError:
+            return plaintext
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal(v) for v in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
