@@ -127,6 +127,16 @@ def test_main_branch_up_applies(project: Project) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_pull_request_audit_step_writes_a_markdown_report(project: Project) -> None:
+    (audit,) = [c for c in workflow_commands("preview") if c.startswith("vendor-credentials ")]
+    done = project.sh(audit)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = (project.path / "audit.md").read_text()
+    assert "talkdesk-reporting" in report and "|" in report
+    for secret in ("app_secret", "api_key", "access_token", "client_secret"):
+        assert all(v[secret] not in report for v in DEMO_CREDENTIALS.values() if secret in v)
+
+
 def test_scheduled_drift_check_passes_when_nothing_drifted(project: Project) -> None:
     (drift,) = workflow_commands("drift")
     done = project.sh(drift)

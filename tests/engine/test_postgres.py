@@ -149,6 +149,27 @@ def test_refresh_reads_and_writes_state_in_postgres(
     assert postgres_server.locks() == []
 
 
+def test_audit_reads_the_stack_from_postgres(stack: EngineStack, pg_env: dict[str, str]) -> None:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "vendor_credentials.cli", "audit", STACK, "--format", "json"],
+        env={**os.environ, **pg_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    (credential,) = report["credentials"]
+    assert credential["kind"] == INTERCOM.kind
+    assert credential["stacks"][STACK]["status"] == "valid"
+    assert US_TOKEN not in done.stdout + done.stderr
+
+
 def test_second_up_of_the_same_stack_is_refused_while_the_first_holds_the_lock(
     stack: EngineStack, postgres_server: PostgresServer, pg_env: dict[str, str], emulator: Emulator
 ) -> None:
