@@ -70,6 +70,22 @@ def test_check_rejects_secret_with_white_space_naming_the_field(subject: Subject
     assert "leading or trailing white space" in outcome.text
 
 
+def test_check_reports_each_bad_field_with_its_fix(subject: Subject) -> None:
+    bad = {"base_url": "http://vendor.example.com/api"}
+    if "region" in subject.case.plain:
+        bad["region"] = "mars"
+    if subject.case.id == "talkdesk":
+        bad["account_name"] = "evil.example/x#"
+    subject.configure(**bad)
+    outcome = subject.stack.preview()
+    subject.configure()
+    assert not outcome.ok
+    for field in bad:
+        assert field in outcome.text, field
+    assert "must use https" in outcome.text or "path, query or fragment" in outcome.text
+    assert subject.stack.credentials() == []
+
+
 def test_preview_plans_one_create(subject: Subject) -> None:
     subject.configure()
     outcome = subject.stack.preview()
