@@ -49,8 +49,8 @@ class Project:
             check=False,
         )
 
-    def pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
+    def try_pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [str(TOOLS_BIN / "pulumi"), *args, "--stack", STACK, "--non-interactive"],
             cwd=self.path,
             env=self.env,
@@ -59,6 +59,9 @@ class Project:
             timeout=300,
             check=False,
         )
+
+    def pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = self.try_pulumi(*args)
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 
@@ -158,15 +161,7 @@ def test_preview_json_of_a_rotation_has_the_documented_fields(project: Project) 
     old_secret = DEMO_CREDENTIALS["talkdesk"]["client_secret"]
     new_secret = project.emulator.rotate("talkdesk")
     project.pulumi("config", "set", "--secret", "talkdeskClientSecret", new_secret)
-    done = subprocess.run(
-        [str(TOOLS_BIN / "pulumi"), "preview", "--json", "--stack", STACK, "--non-interactive"],
-        cwd=project.path,
-        env=project.env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = project.try_pulumi("preview", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert old_secret not in done.stdout and new_secret not in done.stdout
     report = json.loads(done.stdout)

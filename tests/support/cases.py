@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 
 from vendor_credentials import helpscout, intercom, talkdesk
+from vendor_credentials.core.provider import OUTPUT_NAMES
 from vendor_credentials.emulator import DEMO_CREDENTIALS
 
 
@@ -42,17 +43,7 @@ class VendorCase:
             if description:
                 args["description"] = description
             resource = self.build(resource_name, args)
-            for output in (
-                "status",
-                "status_reason",
-                "identity",
-                "fingerprint",
-                "validated_at",
-                "expires_at",
-                "scopes",
-                "vendor",
-                "kind",
-            ):
+            for output in OUTPUT_NAMES:
                 pulumi.export(output, getattr(resource, output))
 
         return program
