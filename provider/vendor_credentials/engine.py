@@ -17,7 +17,8 @@ from typing import Any
 
 ROOT = Path(os.environ.get("VENDOR_CREDENTIALS_ROOT", Path(__file__).resolve().parents[2]))
 TOOLS_BIN = ROOT / ".tools" / "pulumi" / "bin"
-STATE_DIR = ROOT / ".pulumi-state"
+# Local backend and PULUMI_HOME; VENDOR_CREDENTIALS_STATE_DIR moves them (tests use a temp dir).
+STATE_DIR = Path(os.environ.get("VENDOR_CREDENTIALS_STATE_DIR", ROOT / ".pulumi-state"))
 DEMO_PASSPHRASE = "vendor-credentials-demo"  # demo stacks only; real stacks set their own
 
 
