@@ -79,3 +79,11 @@ class TransientVendorError(VendorError):
 
 class MalformedResponse(VendorError):
     """The endpoint answered something we cannot read (HTML error page, bad JSON, missing field)."""
+
+
+class RequestNotSent(VendorError):
+    """The request could not leave safely: untrusted TLS certificate, unusable URL or CA bundle.
+
+    Never retried (the same request would fail the same way) and never a verdict on the
+    credential: the operator fixes the trust store, ``caBundle`` or the URL inputs.
+    """

@@ -3,17 +3,25 @@
 * One ``httpx.Client`` per provider process and TLS setting, shared by the engine's 4 worker
   threads (httpx clients are thread-safe), so each vendor host costs one connection setup, not
   one per resource.
-* Retries with exponential backoff and full jitter on connection errors, timeouts, 429 and 5xx,
+* Retries with exponential backoff and jitter on connection errors, timeouts, 429 and 5xx,
   honouring the vendor's retry-after header (normalised by the vendor's ``RetryAfter``), with a
-  cap on the total wait. 400, 401 and 403 are answers, never retried.
-* Redirects are never followed (a credential must not travel to another origin), bodies are read
-  up to a size limit, and every error message is built from redacted parts.
+  cap on the total wait: when the vendor asks for more than is left of the cap we stop at once
+  instead of retrying too early. 400, 401 and 403 are answers, never retried.
+* TLS is always verified (certifi, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``, plus ``caBundle``); an
+  untrusted certificate is a clear, non-retried error.
+* Redirects are never followed (a credential must not travel to another origin), bodies are
+  decoded and read up to a size limit and a deadline, and every error message is built from
+  redacted parts.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
+import os
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,11 +29,16 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import MalformedResponse, TransientVendorError
+from .errors import MalformedResponse, RequestNotSent, TransientVendorError, VendorError
 from .redact import Redactor
 
 if TYPE_CHECKING:  # httpx is imported lazily: the plugin's check/diff path never needs it
     import httpx
+
+log = logging.getLogger("vendor_credentials")
+
+# An "epoch" header below this (2001-09-09) cannot be a reset time: it is read as seconds.
+_EPOCH_FLOOR = 1_000_000_000.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,31 @@ class HttpSettings:
     ca_bundle: str | None = None
 
 
+def _finite(raw: str | None) -> float | None:
+    """A non-negative finite number from a header value, else None."""
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _standard_retry_after(raw: str | None, now: float) -> float | None:
+    """RFC 9110 ``Retry-After``: delay-seconds or an HTTP date."""
+    if raw is None:
+        return None
+    seconds = _finite(raw)
+    if seconds is not None:
+        return seconds
+    try:
+        moment = parsedate_to_datetime(raw.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, moment.timestamp() - now)
+
+
 @dataclass(frozen=True)
 class RetryAfter:
     """How a vendor says "come back later": header name and whether it holds seconds or an epoch."""
@@ -49,21 +87,20 @@ class RetryAfter:
     header: str = "Retry-After"
     epoch: bool = False
 
-    def seconds(self, headers: Mapping[str, str], now: float) -> float | None:
-        raw = headers.get(self.header) or headers.get("Retry-After")
-        if raw is None:
-            return None
-        raw = raw.strip()
-        try:
-            value = float(raw)
-        except ValueError:
-            try:  # Retry-After may be an HTTP date
-                return max(0.0, parsedate_to_datetime(raw).timestamp() - now)
-            except (TypeError, ValueError):
-                return None
-        if value != value or value < 0:  # NaN or negative
-            return None
-        return max(0.0, value - now) if self.epoch else value
+    def seconds(self, headers: Mapping[str, str], now: float, *, status: int = 429) -> float | None:
+        """Seconds to wait before retrying, or None when the answer does not say.
+
+        The vendor's own header is a rate-limit header that some vendors send on every answer,
+        so it only speaks for a 429; the standard ``Retry-After`` (always seconds or a date,
+        never an epoch) speaks for any status.
+        """
+        if status == 429 and self.header.lower() != "retry-after":
+            value = _finite(headers.get(self.header))
+            if value is not None:
+                if self.epoch and value >= _EPOCH_FLOOR:
+                    return max(0.0, value - now)
+                return value
+        return _standard_retry_after(headers.get("Retry-After"), now)
 
 
 @dataclass
@@ -79,16 +116,17 @@ class Reply:
         """Parsed JSON, or None when the body is not JSON (HTML error pages, truncation)."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
 
 @dataclass
 class RequestLog:
-    """Counters a test or benchmark can read: attempts and retries made by this process."""
+    """Counters a test or benchmark can read: attempts, retries and 429s seen by this process."""
 
     attempts: int = 0
     retries: int = 0
+    rate_limited: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -98,9 +136,28 @@ _clients: dict[tuple[object, ...], httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
+def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """httpx's default trust (certifi, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``) plus ``caBundle``."""
+    import httpx
+
+    context = httpx.create_ssl_context(verify=True, trust_env=True)
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
 def shared_client(settings: HttpSettings) -> httpx.Client:
-    """The process-wide pooled client for these settings (created on first use)."""
-    key = (settings.connect_timeout, settings.read_timeout, settings.ca_bundle)
+    """The process-wide pooled client for these settings (created on first use).
+
+    Raises ``OSError`` or ``ssl.SSLError`` when the CA files cannot be loaded.
+    """
+    key = (
+        settings.connect_timeout,
+        settings.read_timeout,
+        settings.ca_bundle,
+        os.environ.get("SSL_CERT_FILE"),
+        os.environ.get("SSL_CERT_DIR"),
+    )
     client = _clients.get(key)
     if client is None:
         with _clients_lock:
@@ -108,11 +165,6 @@ def shared_client(settings: HttpSettings) -> httpx.Client:
             if client is None:
                 import httpx
 
-                verify: Any = True
-                if settings.ca_bundle:
-                    import ssl
-
-                    verify = ssl.create_default_context(cafile=settings.ca_bundle)
                 client = httpx.Client(
                     timeout=httpx.Timeout(
                         settings.read_timeout,
@@ -121,13 +173,40 @@ def shared_client(settings: HttpSettings) -> httpx.Client:
                     ),
                     limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
                     follow_redirects=False,
-                    verify=verify,
+                    verify=_ssl_context(settings.ca_bundle),
                     trust_env=True,
                     headers={"User-Agent": "pulumi-vendor-credentials/0.1"},
                 )
                 _clients[key] = client
     return client
 
+
+class Pacer:
+    """Per-origin "not before" times shared by every thread of the process.
+
+    A 429 is about the account or app, not about one request: when one thread is told to come
+    back later, the engine's other worker threads calling the same origin wait too, instead of
+    using up their attempts against a window that is still closed.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def hold(self, origin: str, seconds: float) -> None:
+        """Ask every caller of ``origin`` to wait ``seconds`` from now."""
+        with self._lock:
+            until = self._clock() + seconds
+            self._until[origin] = max(self._until.get(origin, 0.0), until)
+
+    def remaining(self, origin: str) -> float:
+        """Seconds left before ``origin`` may be called again (0 when it may)."""
+        with self._lock:
+            return max(0.0, self._until.get(origin, 0.0) - self._clock())
+
+
+PACER = Pacer()
 
 Sleep = Callable[[float], None]
 
@@ -142,6 +221,9 @@ class Session:
     settings: HttpSettings = field(default_factory=HttpSettings)
     sleep: Sleep = time.sleep
     clock: Callable[[], float] = time.time
+    client: httpx.Client | None = None  # tests and tools may bring their own; default: shared
+    pacer: Pacer = field(default_factory=lambda: PACER)
+    jitter: Callable[[float, float], float] = random.uniform  # tests pin it to assert the waits
 
     def request(
         self,
@@ -156,10 +238,20 @@ class Session:
         """Send with retries; return the first non-retryable answer or raise a typed error."""
         import httpx
 
-        client = shared_client(self.settings)
+        client = self.client if self.client is not None else self._shared_client(endpoint)
+        attempts = max(1, self.settings.max_attempts)
         waited = 0.0
+        attempt = 0
         last: TransientVendorError | None = None
-        for attempt in range(1, self.settings.max_attempts + 1):
+        stop_reason = ""
+        origin = _origin_of(url)
+        for attempt in range(1, attempts + 1):
+            hold = self.pacer.remaining(origin)
+            if hold > 0:  # this origin asked this process (maybe another thread) to wait
+                left = self.settings.max_total_wait - waited
+                hold = min(hold, max(left, 0.0))  # the jitter never pushes past the cap
+                self.sleep(hold)
+                waited += hold
             with STATS.lock:
                 STATS.attempts += 1
                 if attempt > 1:
@@ -167,18 +259,48 @@ class Session:
             try:
                 reply = self._send_once(client, method, url, endpoint, headers, data, auth)
             except httpx.TimeoutException as exc:
-                last = self._transient(endpoint, f"timed out ({type(exc).__name__})")
-            except httpx.TransportError as exc:
+                last = self._transient(endpoint, self._timeout_summary(exc))
+            except httpx.ConnectError as exc:
+                untrusted = _certificate_error(exc)
+                if untrusted is not None:
+                    raise self._untrusted(endpoint, url, untrusted) from None
                 last = self._transient(endpoint, f"could not connect ({type(exc).__name__})")
+            except httpx.UnsupportedProtocol as exc:
+                raise self._bad_url(endpoint, exc) from None
+            except httpx.ProxyError as exc:
+                last = self._transient(endpoint, f"the HTTPS proxy failed ({type(exc).__name__})")
+            except httpx.TransportError as exc:
+                last = self._transient(
+                    endpoint,
+                    f"the connection broke before a complete answer ({type(exc).__name__})",
+                )
+            except httpx.InvalidURL as exc:
+                raise self._bad_url(endpoint, exc) from None
+            except httpx.DecodingError:
+                raise MalformedResponse(
+                    vendor=self.vendor,
+                    endpoint=endpoint,
+                    summary="answered a body that could not be decoded (bad content-encoding)",
+                    hint="a proxy or gateway in between may be answering instead of the vendor",
+                ) from None
             else:
                 if reply.status == 429 or reply.status >= 500:
+                    if reply.status == 429:
+                        with STATS.lock:
+                            STATS.rate_limited += 1
                     last = self._transient(
                         endpoint,
                         "rate limited" if reply.status == 429 else "server error",
                         status=reply.status,
-                        retry_after=self.retry_after.seconds(reply.headers, self.clock()),
+                        retry_after=self.retry_after.seconds(
+                            reply.headers, self.clock(), status=reply.status
+                        ),
                         reference=_reference(reply.headers),
                     )
+                    if last.retry_after and last.retry_after <= self.settings.max_total_wait:
+                        # The vendor's word holds for every thread calling this origin, and
+                        # this thread waits for it at the top of its next attempt.
+                        self.pacer.hold(origin, self._backoff(attempt, last.retry_after))
                 elif 300 <= reply.status < 400:
                     raise MalformedResponse(
                         vendor=self.vendor,
@@ -191,20 +313,48 @@ class Session:
                     )
                 else:
                     return reply
-            if attempt == self.settings.max_attempts:
+            if attempt == attempts:
                 break
-            delay = self._backoff(attempt, last.retry_after)
-            if waited + delay > self.settings.max_total_wait:
+            left = self.settings.max_total_wait - waited
+            cap = f"the {max(left, 0.0):.1f}s left of vendor-credentials:maxRetryWait"
+            if last.retry_after is not None and last.retry_after > left:
+                # Retrying before the vendor's window reopens only earns another 429.
+                stop_reason = f"the vendor asks to wait {last.retry_after:.1f}s, more than {cap}; "
                 break
+            if last.retry_after:  # held on the pacer above, waited at the top of the loop
+                log.debug("%s: retrying %s when the vendor allows", self.vendor, endpoint)
+                continue
+            delay = self._backoff(attempt, None)
+            if delay > left:
+                stop_reason = f"the next wait ({delay:.1f}s) would pass {cap}; "
+                break
+            log.debug("%s: retrying %s in %.2fs (%s)", self.vendor, endpoint, delay, last.summary)
             self.sleep(delay)
             waited += delay
         assert last is not None
         last.hint = (
-            f"gave up after {attempt} attempt(s) and {waited:.1f}s of waiting; nothing was "
-            "changed, run the command again later"
+            f"{stop_reason}gave up after {attempt} attempt(s) and {waited:.1f}s of waiting; "
+            "nothing was changed, run the command again later"
         )
         last.args = (last.message(),)
         raise last
+
+    def _shared_client(self, endpoint: str) -> httpx.Client:
+        try:
+            return shared_client(self.settings)
+        except (OSError, ssl.SSLError) as exc:
+            source = (
+                f"vendor-credentials:caBundle '{self.settings.ca_bundle}'"
+                if self.settings.ca_bundle
+                else "SSL_CERT_FILE / SSL_CERT_DIR"
+            )
+            raise RequestNotSent(
+                vendor=self.vendor,
+                endpoint=endpoint,
+                summary=f"could not load the CA certificates of {source} "
+                f"({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})",
+                hint="point it at a readable PEM file of CA certificates",
+            ) from None
 
     def _send_once(
         self,
@@ -216,17 +366,20 @@ class Session:
         data: Mapping[str, str] | None,
         auth: tuple[str, str] | None,
     ) -> Reply:
+        import httpx
+
         request = client.build_request(method, url, headers=dict(headers or {}), data=data)
         if auth is not None:
-            import httpx
-
             request = next(httpx.BasicAuth(*auth).auth_flow(request))
         response = client.send(request, stream=True)
         try:
+            # A slow trickle must not keep an operation alive forever: the read timeout applies
+            # to each read, this deadline to the whole body.
+            deadline = time.monotonic() + self.settings.read_timeout
             limit = self.settings.max_body_bytes
             chunks: list[bytes] = []
             size = 0
-            for chunk in response.iter_raw():
+            for chunk in response.iter_bytes():  # content-encoding (gzip...) undone
                 size += len(chunk)
                 if size > limit:
                     raise MalformedResponse(
@@ -237,6 +390,8 @@ class Session:
                         hint="a proxy or gateway in between may be answering instead of the vendor",
                     )
                 chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the body did not arrive within the read timeout")
         finally:
             response.close()
         return Reply(
@@ -264,11 +419,57 @@ class Session:
             reference=reference,
         )
 
+    def _timeout_summary(self, exc: httpx.TimeoutException) -> str:
+        import httpx
+
+        name = type(exc).__name__
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"could not connect within {self.settings.connect_timeout:g}s ({name})"
+        if isinstance(exc, httpx.PoolTimeout):
+            return f"no free connection in the pool ({name})"
+        return f"no complete answer within {self.settings.read_timeout:g}s ({name})"
+
+    def _untrusted(
+        self, endpoint: str, url: str, error: ssl.SSLCertVerificationError
+    ) -> VendorError:
+        reason = error.verify_message or error.reason or "certificate verification failed"
+        return RequestNotSent(
+            vendor=self.vendor,
+            endpoint=endpoint,
+            summary=f"the TLS certificate of {_origin_of(url)} is not trusted ({reason}); "
+            "nothing was sent",
+            hint="if a corporate proxy inspects TLS, give its CA with "
+            "`pulumi config set vendor-credentials:caBundle <pem file>` or SSL_CERT_FILE; "
+            "otherwise someone may be intercepting the connection",
+        )
+
+    def _bad_url(self, endpoint: str, exc: Exception) -> VendorError:
+        return RequestNotSent(
+            vendor=self.vendor,
+            endpoint=endpoint,
+            summary=f"the request URL cannot be used ({type(exc).__name__})",
+            hint="check base_url and the inputs that name the vendor's host (account, region)",
+        )
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after + random.uniform(0, 0.1), self.settings.max_total_wait)
+        """The vendor's delay when it gave one (with a little jitter so threads that were
+        limited together do not return together), else exponential backoff with jitter."""
+        if retry_after is not None and retry_after > 0:
+            return retry_after + self.jitter(0, min(1.0, 0.1 + retry_after / 4))
         ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return self.jitter(ceiling / 2, ceiling)
+
+
+def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a connection error, if that is what it was."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _origin_of(location: str) -> str:
@@ -276,9 +477,13 @@ def _origin_of(location: str) -> str:
 
     try:
         parts = urlsplit(location)
+        port = parts.port
     except ValueError:
         return ""
-    return f"{parts.scheme}://{parts.hostname}" if parts.hostname else ""
+    if not parts.hostname:
+        return ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 REFERENCE_HEADERS = ("Correlation-Id", "X-Request-Id", "Request-Id")

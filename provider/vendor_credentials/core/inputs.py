@@ -22,6 +22,18 @@ MAX_ID_LEN = 256
 MAX_DESCRIPTION_LEN = 1024
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _is_host_name(host: str) -> bool:
+    """A DNS name (letters, digits, inner hyphens; 63 per label, 253 in all) or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    return len(host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
 
 
 def _token_text(value: str, max_len: int) -> str:
@@ -35,7 +47,7 @@ def _token_text(value: str, max_len: int) -> str:
         )
     if len(value) > max_len:
         raise ValueError(f"is {len(value)} characters long; at most {max_len} are accepted")
-    if not _PRINTABLE_ASCII.match(value):
+    if not _PRINTABLE_ASCII.fullmatch(value):
         raise ValueError(
             "contains white space, control or non-ASCII characters: "
             "copy it again from the vendor's page"
@@ -52,7 +64,7 @@ def _identifier(value: str) -> str:
 
 
 def _dns_label(value: str) -> str:
-    if not _DNS_LABEL.match(value):
+    if not _DNS_LABEL.fullmatch(value):
         raise ValueError(
             "must be the account's subdomain, one DNS label: lower-case letters, digits and "
             "inner hyphens, 1-63 characters (e.g. 'acme' for acme.talkdeskid.com)"
@@ -98,6 +110,8 @@ def _base_url(value: str) -> str:
     host = parts.hostname or ""
     if not host:
         raise ValueError(f"has no host: {fix}")
+    if not _is_host_name(host):
+        raise ValueError(f"has a host that is not a DNS name or an IP address: {fix}")
     if parts.scheme == "http" and not is_loopback_host(host):
         raise ValueError(
             "must use https: plain http is only allowed to loopback hosts (127.0.0.1, localhost)"
