@@ -74,9 +74,6 @@ class ClientCredentialVendor(Vendor[ClientCredentialInputs]):
         "`pulumi config set --secret`"
     )
 
-    def fingerprint_material(self, spec: ClientCredentialInputs) -> tuple[str, ...]:
-        return (spec.client_secret,)
-
     def validate(self, spec: ClientCredentialInputs, session: Session) -> Validation:
         token_url = (
             self.origin(spec, f"id-{spec.region}", account=spec.account_name) + "/oauth/token"

@@ -102,6 +102,15 @@ class _RecentValidations:
 _RECENT = _RecentValidations()
 
 
+def _is_fingerprint(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and value.startswith("fp1:")
+        and len(value) == 20
+        and all(c in "0123456789abcdef" for c in value[4:])
+    )
+
+
 class ProviderError(Exception):
     """The one exception type that leaves the provider: a redacted, actionable message."""
 
@@ -137,12 +146,19 @@ class CredentialProvider(ResourceProvider):
     serialize_as_secret_always = False  # the pickle holds no secret: keep it readable in state
 
     kind: str = ""
+    # False when the program building this provider runs an update (not a preview): check then
+    # leaves the vendor to create/update, which the engine runs in parallel (it calls check for
+    # one resource at a time). Set on the instance only when False, so preview pickles and the
+    # pickles already in state are unchanged.
+    validate_in_check: bool = True
     settings: ClassVar[HttpSettings] = HttpSettings()
     validate_on_preview: ClassVar[bool] = True
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, validate_in_check: bool = True) -> None:
         super().__init__()
         self.kind = kind
+        if not validate_in_check:
+            self.validate_in_check = False
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
@@ -206,7 +222,12 @@ class CredentialProvider(ResourceProvider):
         return vendor.validate(spec, session)
 
     def _outputs(
-        self, spec: CredentialInputs, *, validation: Validation | None, reason: str = ""
+        self,
+        spec: CredentialInputs,
+        *,
+        validation: Validation | None,
+        reason: str = "",
+        known_fingerprint: Any = None,
     ) -> dict[str, Any]:
         vendor = self._vendor
         outs: dict[str, Any] = {}
@@ -218,7 +239,9 @@ class CredentialProvider(ResourceProvider):
             kind=vendor.kind,
             status="valid" if validation is not None else "invalid",
             status_reason=reason,
-            fingerprint=fingerprint(vendor.kind, *vendor.fingerprint_material(spec)),
+            fingerprint=known_fingerprint
+            if _is_fingerprint(known_fingerprint)
+            else fingerprint(vendor.kind, *spec.secrets()),
             identity=dict(sorted(validation.identity.items())) if validation else {},
             scopes=sorted(validation.scopes) if validation else [],
             validated_at=iso(validation.validated_at) if validation else "",
@@ -246,7 +269,11 @@ class CredentialProvider(ResourceProvider):
         spec = model.model_validate(data)
         inputs = dict(news)
         inputs.update(spec.model_dump(mode="json", exclude_none=True))
-        if self.validate_on_preview and self._inputs_of(olds) != self._inputs_of(inputs):
+        if (
+            self.validate_on_preview
+            and self.validate_in_check
+            and self._inputs_of(olds) != self._inputs_of(inputs)
+        ):
             failure = self._check_with_vendor(spec, news)
             if failure is not None:
                 return CheckResult(inputs, [failure])
@@ -298,9 +325,10 @@ class CredentialProvider(ResourceProvider):
         try:
             spec = self._spec(props)
             validation = self._validate_once(spec, self._redactor(props))
-            return CreateResult(
-                f"{self.kind}-{uuid.uuid4().hex}", self._outputs(spec, validation=validation)
+            outs = self._outputs(
+                spec, validation=validation, known_fingerprint=props.get("fingerprint")
             )
+            return CreateResult(f"{self.kind}-{uuid.uuid4().hex}", outs)
         except Exception as exc:
             raise self._fail(exc, props, "create") from None
 
@@ -308,7 +336,11 @@ class CredentialProvider(ResourceProvider):
         try:
             spec = self._spec(news)
             validation = self._validate_once(spec, self._redactor(news))
-            return UpdateResult(self._outputs(spec, validation=validation))
+            return UpdateResult(
+                self._outputs(
+                    spec, validation=validation, known_fingerprint=news.get("fingerprint")
+                )
+            )
         except Exception as exc:
             raise self._fail(exc, news, "update") from None
 
@@ -320,7 +352,12 @@ class CredentialProvider(ResourceProvider):
                 reason = ""
             except CredentialRejected as rejected:
                 validation, reason = None, self._redactor(props)(rejected.reason)
-            outs = self._outputs(spec, validation=validation, reason=reason)
+            outs = self._outputs(
+                spec,
+                validation=validation,
+                reason=reason,
+                known_fingerprint=props.get("fingerprint"),  # state: same secret as stored
+            )
         except Exception as exc:
             # Transient or unreadable answers fail the refresh for this resource and leave its
             # state exactly as it was: never dropped, never marked invalid.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import pickle
 from typing import Any, ClassVar
 
 import pulumi
@@ -49,11 +51,24 @@ class CredentialResource(dynamic.Resource):
             material = pulumi.Output.all(*(props[name] for name in secret_fields))
             kind = self.kind_name
             props["fingerprint"] = pulumi.Output.unsecret(
-                material.apply(lambda values: fingerprint(kind, *(str(v) for v in values)))
+                material.apply(
+                    lambda values: asyncio.get_running_loop().run_in_executor(
+                        None, fingerprint, kind, *(str(v) for v in values)
+                    )
+                )
             )
         for key in OUTPUT_NAMES:
             props.setdefault(key, None)
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=secret_fields)
         )
-        super().__init__(CredentialProvider(self.kind_name), name, props, opts)
+        provider = CredentialProvider(self.kind_name, validate_in_check=pulumi.runtime.is_dry_run())
+        # The SDK's serialize_provider (3.272) wraps pickle._Pickler._batch_setitems once more on
+        # every call and never unwraps it: after ~975 resources in one program, RecursionError.
+        pickler = vars(pickle._Pickler)
+        saved = {n: pickler[n] for n in ("_batch_setitems", "save_dict") if n in pickler}
+        try:
+            super().__init__(provider, name, props, opts)
+        finally:
+            for attr, original in saved.items():
+                setattr(pickle._Pickler, attr, original)

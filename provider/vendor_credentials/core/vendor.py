@@ -65,10 +65,6 @@ class Vendor(Generic[InputsT]):
         """The vendor's error code and message from an error body (OAuth shape by default)."""
         return oauth_error_fields(body)
 
-    def fingerprint_material(self, spec: InputsT) -> tuple[str, ...]:
-        """What the fingerprint is computed over: the secret parts of the credential."""
-        return tuple(spec.secrets())
-
     # -- helpers for vendor modules ------------------------------------------------------------
     def origin(self, spec: InputsT, role: str, **values: str) -> str:
         """The origin to call for ``role``: ``base_url`` when given, else the vendor's host."""
