@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -376,7 +377,8 @@ def test_a_provider_killed_inside_a_request_is_recovered_by_the_next_up(
     killed = running.result()
 
     assert not killed.ok
-    assert "error reading from server: EOF" in killed.text  # the engine's word for it
+    # The engine's words for a plugin that died; which one depends on when the socket closed.
+    assert re.search(r"error reading from server: (EOF|connection reset by peer)", killed.text)
     assert "update failed" in killed.text
     assert not stack.export().get("pending_operations")
     assert lock_files(engine, "faults-plugin-kill") == []
