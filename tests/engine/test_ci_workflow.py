@@ -38,27 +38,16 @@ class Project:
     env: dict[str, str]
     emulator: Emulator
 
-    def sh(self, command: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["bash", "-c", command],
-            cwd=self.path,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+            argv, cwd=self.path, env=self.env, capture_output=True, text=True, timeout=300
         )
 
+    def sh(self, command: str) -> subprocess.CompletedProcess[str]:
+        return self.run("bash", "-c", command)
+
     def try_pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(TOOLS_BIN / "pulumi"), *args, "--stack", STACK, "--non-interactive"],
-            cwd=self.path,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return self.run(str(TOOLS_BIN / "pulumi"), *args, "--stack", STACK, "--non-interactive")
 
     def pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
         done = self.try_pulumi(*args)

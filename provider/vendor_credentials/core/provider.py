@@ -68,7 +68,8 @@ def input_value(props: dict[str, Any], name: str) -> Any:
 
 
 class _RecentValidations:
-    """Validations made by ``check``, keyed by a SHA-256 of the inputs, for one use each."""
+    """Validations made by ``check`` in a preview, keyed by a SHA-256 of the inputs: the engine
+    may check a resource twice in one preview, and the second check reuses the first result."""
 
     TTL_SECONDS = 120.0
 
@@ -89,11 +90,10 @@ class _RecentValidations:
             }
             self._entries[self._key(kind, spec)] = (now, validation)
 
-    def take(self, kind: str, spec: CredentialInputs, *, keep: bool = False) -> Validation | None:
-        """The recent validation of these inputs, if any; removed unless ``keep``."""
-        key = self._key(kind, spec)
+    def get(self, kind: str, spec: CredentialInputs) -> Validation | None:
+        """The recent validation of these inputs, if any."""
         with self._lock:
-            entry = self._entries.get(key) if keep else self._entries.pop(key, None)
+            entry = self._entries.get(self._key(kind, spec))
         if entry is None or time.monotonic() - entry[0] >= self.TTL_SECONDS:
             return None
         return entry[1]
@@ -198,16 +198,6 @@ class CredentialProvider(ResourceProvider):
         names = self._vendor.inputs.secret_fields
         return Redactor(str(props[n]) for n in names if isinstance(props.get(n), str))
 
-    def _validate_once(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
-        """Validate, reusing a validation that ``check`` made moments ago in this process.
-
-        ``check`` runs just before ``create``/``update`` in the same plugin process; reusing its
-        result keeps an operation to one vendor exchange per credential per phase. The cache is
-        keyed by a digest of the inputs, lives in memory only and each entry is used once.
-        """
-        cached = _RECENT.take(self.kind, spec)
-        return cached if cached is not None else self._validate(spec, redactor)
-
     def _validate(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
         vendor = self._vendor
         for secret in spec.secrets():
@@ -286,7 +276,7 @@ class CredentialProvider(ResourceProvider):
         preview runs). A rejection fails the preview with the vendor's reason; a transient error
         does not (the vendor may be down, not the secret wrong): create or update will try again.
         """
-        if _RECENT.take(self.kind, spec, keep=True) is not None:
+        if _RECENT.get(self.kind, spec) is not None:
             return None  # the engine checks a resource more than once per phase
         redactor = self._redactor(news)
         try:
@@ -324,7 +314,7 @@ class CredentialProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         try:
             spec = self._spec(props)
-            validation = self._validate_once(spec, self._redactor(props))
+            validation = self._validate(spec, self._redactor(props))
             outs = self._outputs(
                 spec, validation=validation, known_fingerprint=props.get("fingerprint")
             )
@@ -335,7 +325,7 @@ class CredentialProvider(ResourceProvider):
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         try:
             spec = self._spec(news)
-            validation = self._validate_once(spec, self._redactor(news))
+            validation = self._validate(spec, self._redactor(news))
             return UpdateResult(
                 self._outputs(
                     spec, validation=validation, known_fingerprint=news.get("fingerprint")
