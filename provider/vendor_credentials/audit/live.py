@@ -1,8 +1,8 @@
 """``--live``: validate each credential against its vendor again, in this process, writing nothing.
 
 The inputs come from the stack's decrypted outputs (``pulumi stack export --show-secrets``),
-read the way the provider reads them (``core.provider.input_value``), and go through the same
-vendor class, ``Session`` and ``Redactor`` as a refresh. Only non-secret results leave this
+read and proved by the provider's own code (``CredentialProvider.inputs_of`` and ``prove``), with
+the same ``Session`` and ``Redactor`` as a refresh. Only non-secret results leave this
 module: status, redacted reason, identity, scopes and times. State is never written: run
 ``pulumi refresh`` to store what the live check saw.
 """
@@ -39,35 +39,27 @@ def check_live(stacks: Sequence[tuple[Stack, Mapping[str, Mapping[str, Any]]]]) 
 def check_one(cred: Credential, outputs: Mapping[str, Any]) -> Credential:
     """One credential checked against its vendor now; never raises for a vendor's answer."""
     from ..core.errors import CredentialRejected, VendorCredentialsError
-    from ..core.http import Session
     from ..core.inputs import input_failures
-    from ..core.provider import input_value
+    from ..core.provider import CredentialProvider
     from ..core.redact import Redactor
     from ..core.registry import vendor_for
 
     now = datetime.now(UTC)
     base = replace(cred, source="live", stored_status=cred.status, checked_at=now)
     try:
-        vendor = vendor_for(cred.kind)
+        model = vendor_for(cred.kind).inputs
     except KeyError as exc:
         return replace(base, live_error=str(exc.args[0]))
-    model = vendor.inputs
-    props = dict(outputs)
-    data: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        value = input_value(props, name)
-        if value is None or (value == "" and info.default is None):
-            continue  # optional inputs are stored as '' when unset (base_url)
-        data[name] = value
+    provider = CredentialProvider(cred.kind)
+    data = provider.inputs_of(dict(outputs))  # read back exactly as a refresh reads them
     failures = input_failures(model, data)  # reasons never quote a value
     if failures:
         reasons = "; ".join(reason for _, reason in failures)
         return replace(base, live_error=f"the inputs in state do not validate ({reasons})")
     spec = model.model_validate(data)
     redact = Redactor(spec.secrets())
-    session = Session(vendor=vendor.vendor, retry_after=vendor.retry_after, redactor=redact)
     try:
-        validation = vendor.validate(spec, session)
+        validation = provider.prove(spec, redact)
     except CredentialRejected as rejected:
         return replace(base, status="invalid", status_reason=redact(rejected.reason))
     except VendorCredentialsError as exc:

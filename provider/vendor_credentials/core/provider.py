@@ -178,7 +178,7 @@ class CredentialProvider(ResourceProvider):
     def _input_names(self) -> list[str]:
         return list(self._vendor.inputs.model_fields)
 
-    def _inputs_of(self, props: dict[str, Any]) -> dict[str, Any]:
+    def inputs_of(self, props: dict[str, Any]) -> dict[str, Any]:
         """Input values from inputs, or from stored outputs (where colliding names are prefixed)."""
         found: dict[str, Any] = {}
         fields = self._vendor.inputs.model_fields
@@ -191,14 +191,15 @@ class CredentialProvider(ResourceProvider):
         return found
 
     def _spec(self, props: dict[str, Any]) -> CredentialInputs:
-        spec: CredentialInputs = self._vendor.inputs.model_validate(self._inputs_of(props))
+        spec: CredentialInputs = self._vendor.inputs.model_validate(self.inputs_of(props))
         return spec
 
     def _redactor(self, props: dict[str, Any]) -> Redactor:
         names = self._vendor.inputs.secret_fields
         return Redactor(str(props[n]) for n in names if isinstance(props.get(n), str))
 
-    def _validate(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
+    def prove(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
+        """Exchange or probe with the vendor (the audit's --live check calls this too)."""
         vendor = self._vendor
         for secret in spec.secrets():
             redactor.add(secret)
@@ -250,7 +251,7 @@ class CredentialProvider(ResourceProvider):
     # -- lifecycle -----------------------------------------------------------------------------
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         model = self._vendor.inputs
-        data = self._inputs_of(news)
+        data = self.inputs_of(news)
         failures = input_failures(model, data)
         if failures:
             return CheckResult(news, [CheckFailure(f, r) for f, r in failures])
@@ -262,7 +263,7 @@ class CredentialProvider(ResourceProvider):
         if (
             self.validate_on_preview
             and self.validate_in_check
-            and self._inputs_of(olds) != self._inputs_of(inputs)
+            and self.inputs_of(olds) != self.inputs_of(inputs)
         ):
             failure = self._check_with_vendor(spec, news)
             if failure is not None:
@@ -280,7 +281,7 @@ class CredentialProvider(ResourceProvider):
             return None  # the engine checks a resource more than once per phase
         redactor = self._redactor(news)
         try:
-            validation = self._validate(spec, redactor)
+            validation = self.prove(spec, redactor)
         except CredentialRejected as rejected:
             field = rejected.field or (spec.secret_fields[0] if spec.secret_fields else "")
             return CheckFailure(field, redactor(f"{field}: {rejected}"))
@@ -314,7 +315,7 @@ class CredentialProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         try:
             spec = self._spec(props)
-            validation = self._validate(spec, self._redactor(props))
+            validation = self.prove(spec, self._redactor(props))
             outs = self._outputs(
                 spec, validation=validation, known_fingerprint=props.get("fingerprint")
             )
@@ -325,7 +326,7 @@ class CredentialProvider(ResourceProvider):
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         try:
             spec = self._spec(news)
-            validation = self._validate(spec, self._redactor(news))
+            validation = self.prove(spec, self._redactor(news))
             return UpdateResult(
                 self._outputs(
                     spec, validation=validation, known_fingerprint=news.get("fingerprint")
@@ -338,7 +339,7 @@ class CredentialProvider(ResourceProvider):
         try:
             spec = self._spec(props)
             try:
-                validation: Validation | None = self._validate(spec, self._redactor(props))
+                validation: Validation | None = self.prove(spec, self._redactor(props))
                 reason = ""
             except CredentialRejected as rejected:
                 validation, reason = None, self._redactor(props)(rejected.reason)
