@@ -4,7 +4,7 @@ A separate process keeps the emulator's handler threads off the benchmark proces
 also hosts the Automation API's inline program server) and off the plugin's: what the engine and
 the httpx baseline measure is then the network wait, not contention with the server. The child
 owns one ``vendor_credentials.emulator.Emulator`` (unseeded); the parent calls a small whitelist of
-its methods (``add_*``, ``clear_log``, ``count``, ``connections``, ``latency``, ``connect_cost``)
+its methods (``add``, ``clear_log``, ``count``, ``connections``, ``latency``, ``connect_cost``)
 and reads the request log as (start, end, method, path) tuples.
 """
 
@@ -15,8 +15,6 @@ import multiprocessing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
-
-ADDERS = ("add_intercom_token", "add_docs_key", "add_helpscout_app", "add_talkdesk_client")
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ def _serve(conn: Connection) -> None:
                 if name == "stop":
                     conn.send(None)
                     return
-                if name in ADDERS or name in ("clear_log", "count"):
+                if name in ("add", "clear_log", "count"):
                     result = getattr(emulator, name)(*args, **kwargs)
                 elif name == "configure":
                     emulator.latency = float(kwargs["latency"])

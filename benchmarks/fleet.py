@@ -59,14 +59,19 @@ class Credential:
     def register(self, emulator: Adder) -> None:
         """Teach the emulator this credential (through its Python API)."""
         if self.kind == "helpscout-mailbox":
-            emulator.call("add_helpscout_app", self.ident, self.secret)
+            emulator.call("add", "helpscout_mailbox", app_id=self.ident, app_secret=self.secret)
         elif self.kind == "helpscout-docs":
-            emulator.call("add_docs_key", self.secret)
+            emulator.call("add", "helpscout_docs", api_key=self.secret)
         elif self.kind == "intercom":
-            emulator.call("add_intercom_token", self.secret, self.region)
+            emulator.call("add", "intercom", access_token=self.secret, region=self.region)
         else:
             emulator.call(
-                "add_talkdesk_client", self.ident, self.ident, self.secret, ["account:read"]
+                "add",
+                "talkdesk",
+                account=self.ident,
+                client_id=self.ident,
+                client_secret=self.secret,
+                scopes=["account:read"],
             )
 
     def build(self, base_url: str) -> Any:

@@ -29,7 +29,7 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
-from vendor_credentials.emulator.vendors import new_secret
+from vendor_credentials.emulator.base import new_secret
 from vendor_credentials.engine import engine_env, inline_stack
 
 PROJECT = "vendor-credentials-dev-prod"
@@ -47,8 +47,10 @@ def _config(emulator: Emulator) -> dict[str, tuple[dict[str, str], dict[str, str
     hs, docs = DEMO_CREDENTIALS["helpscout_mailbox"], DEMO_CREDENTIALS["helpscout_docs"]
     td = DEMO_CREDENTIALS["talkdesk"]
     prod_app_secret, prod_client_secret = new_secret(), new_secret()
-    emulator.add_helpscout_app(PROD_APP_ID, prod_app_secret)
-    emulator.add_talkdesk_client(PROD_ACCOUNT, PROD_CLIENT_ID, prod_client_secret)
+    emulator.add("helpscout_mailbox", app_id=PROD_APP_ID, app_secret=prod_app_secret)
+    emulator.add(
+        "talkdesk", account=PROD_ACCOUNT, client_id=PROD_CLIENT_ID, client_secret=prod_client_secret
+    )
     dev = (
         {
             "baseUrl": emulator.base_url,

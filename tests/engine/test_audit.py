@@ -28,7 +28,7 @@ from vendor_credentials import helpscout, intercom, talkdesk
 from vendor_credentials.audit import audit
 from vendor_credentials.audit.model import Options
 from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
-from vendor_credentials.emulator.vendors import new_secret
+from vendor_credentials.emulator.base import new_secret
 
 PROJECT = "vendor-credentials-audit-tests"
 COMMAND = Path(sys.executable).parent / "vendor-credentials"
@@ -145,11 +145,13 @@ def register(world: World, env: str) -> tuple[dict[str, str], dict[str, str]]:
     em = world.emulator
     app_id, account, client_id = f"audit-{env}-app", f"audit-{env}", f"audit-{env}-client"
     secrets = {key: world.secret() for key in SECRET_KEYS}
-    em.add_helpscout_app(app_id, secrets["mailboxSecret"])
-    em.add_docs_key(secrets["docsKey"])
-    em.add_intercom_token(secrets["intercomToken"], "eu")
-    em.add_intercom_token(secrets["legacyToken"], "eu")
-    em.add_talkdesk_client(account, client_id, secrets["talkdeskSecret"])
+    em.add("helpscout_mailbox", app_id=app_id, app_secret=secrets["mailboxSecret"])
+    em.add("helpscout_docs", api_key=secrets["docsKey"])
+    em.add("intercom", access_token=secrets["intercomToken"], region="eu")
+    em.add("intercom", access_token=secrets["legacyToken"], region="eu")
+    em.add(
+        "talkdesk", account=account, client_id=client_id, client_secret=secrets["talkdeskSecret"]
+    )
     plain = {
         "baseUrl": em.base_url,
         "mailboxAppId": app_id,
@@ -197,7 +199,7 @@ def drifted(world: World, baseline: Run) -> Run:
     del prod.secrets["legacyToken"]  # the legacy token is removed from prod only
     prod.stack.stack.remove_config("legacyToken")
     us_token = world.secret()
-    world.emulator.add_intercom_token(us_token, "us")
+    world.emulator.add("intercom", access_token=us_token, region="us")
     dev.secrets["intercomToken"], dev.plain["intercomRegion"] = us_token, "us"
     for env in (dev, prod):
         env.apply()
@@ -366,7 +368,7 @@ def test_rotating_the_shared_secret_in_dev_only_ends_the_finding(
     world: World, drifted: Run, live: LiveRun
 ) -> None:
     fresh = world.secret()
-    world.emulator.add_docs_key(fresh)
+    world.emulator.add("helpscout_docs", api_key=fresh)
     world.dev.secrets["docsKey"] = fresh
     world.dev.apply()
     outcome = world.dev.stack.up()

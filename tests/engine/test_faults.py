@@ -66,13 +66,18 @@ class Cred:
     def register(self, emulator: Emulator) -> None:
         index = self.name.rsplit("-", 1)[1]
         if self.kind == "mailbox":
-            emulator.add_helpscout_app(f"app-{index}", self.secret)
+            emulator.add("helpscout_mailbox", app_id=f"app-{index}", app_secret=self.secret)
         elif self.kind == "docs":
-            emulator.add_docs_key(self.secret)
+            emulator.add("helpscout_docs", api_key=self.secret)
         elif self.kind == "intercom":
-            emulator.add_intercom_token(self.secret, "eu")
+            emulator.add("intercom", access_token=self.secret, region="eu")
         else:
-            emulator.add_talkdesk_client(f"acct-{index}", f"client-{index}", self.secret)
+            emulator.add(
+                "talkdesk",
+                account=f"acct-{index}",
+                client_id=f"client-{index}",
+                client_secret=self.secret,
+            )
 
 
 def fleet(size: int, prefix: str) -> list[Cred]:

@@ -85,11 +85,20 @@ class LeakRun:
 
 @pytest.fixture(scope="module")
 def run(emulator: Emulator, engine: dict[str, str]) -> Iterator[LeakRun]:
-    emulator.add_helpscout_app(APP_ID, SENTINELS["app_secret"], label="leak-mailbox")
-    emulator.add_docs_key(SENTINELS["api_key"], label="leak-docs")
-    emulator.add_intercom_token(SENTINELS["access_token"], "us", label="leak-intercom")
-    emulator.add_talkdesk_client(
-        ACCOUNT, CLIENT_ID, SENTINELS["client_secret"], ["account:read"], label="leak-talkdesk"
+    emulator.add(
+        "helpscout_mailbox", app_id=APP_ID, app_secret=SENTINELS["app_secret"], label="leak-mailbox"
+    )
+    emulator.add("helpscout_docs", api_key=SENTINELS["api_key"], label="leak-docs")
+    emulator.add(
+        "intercom", access_token=SENTINELS["access_token"], region="us", label="leak-intercom"
+    )
+    emulator.add(
+        "talkdesk",
+        account=ACCOUNT,
+        client_id=CLIENT_ID,
+        client_secret=SENTINELS["client_secret"],
+        scopes=["account:read"],
+        label="leak-talkdesk",
     )
     env = {**engine, "VENDOR_CREDENTIALS_LOG_LEVEL": "debug"}
     stack = EngineStack("leaks", program, env)

@@ -175,7 +175,7 @@ def test_helpscout_unknown_token_is_401_with_logref(client: httpx.Client) -> Non
 def test_helpscout_app_without_api_access_gets_403(
     emulator: Emulator, client: httpx.Client
 ) -> None:
-    emulator.add_helpscout_app("app-no-api", "s" * 40, no_api_access=True)
+    emulator.add("helpscout_mailbox", app_id="app-no-api", app_secret="s" * 40, no_api_access=True)
     token = client.post(
         "/v2/oauth2/token",
         data={
@@ -235,7 +235,7 @@ def test_intercom_me_reports_token_region(client: httpx.Client, region: str) -> 
 def test_intercom_version_header_is_logged(emulator: Emulator, client: httpx.Client) -> None:
     client.get("/me", headers={**intercom_auth(), "Intercom-Version": "2.11"})
     (record,) = emulator.requests
-    assert record.intercom_version == "2.11"
+    assert record.api_version == "2.11"
     assert record.credential == "intercom_us"
 
 
@@ -249,7 +249,7 @@ def test_intercom_bad_token_is_401_error_list(client: httpx.Client) -> None:
 
 
 def test_intercom_forbidden_token_is_403(emulator: Emulator, client: httpx.Client) -> None:
-    emulator.add_intercom_token("f" * 60, "eu", forbidden=True)
+    emulator.add("intercom", access_token="f" * 60, region="eu", forbidden=True)
     response = client.get("/me", headers=bearer("f" * 60))
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "forbidden"

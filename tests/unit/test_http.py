@@ -295,7 +295,7 @@ def test_under_a_sustained_rate_limit_every_thread_gets_through(emulator: Emulat
     pause per 429 instead of each thread burning its attempts alone (which lost ~2 in 48)."""
     tokens = [f"load-token-{index:02d}-0123456789" for index in range(48)]
     for token in tokens:
-        emulator.add_intercom_token(token, "us")
+        emulator.add("intercom", access_token=token, region="us")
     emulator.rate_limit = 8
     pacer = Pacer()  # real time, shared by the threads as the process-wide one is
     vendor = vendor_for("intercom.AccessToken")
@@ -329,19 +329,21 @@ def test_400_401_and_403_are_answers_never_retried(
     vendor = vendor_for(kind)
     data = inputs_for(kind, emulator.base_url)
     if status == 400:
-        emulator.oauth_error_status = 400
+        emulator.set_option("oauth_error_status", 400)
         data["app_secret"] = "Wrong" + HS["app_secret"][5:]
     elif status == 401:
         data["client_secret"] = "Wrong" + TD["client_secret"][5:]
     else:
-        emulator.add_intercom_token("forbidden-token-0123456789", "us", forbidden=True)
+        emulator.add(
+            "intercom", access_token="forbidden-token-0123456789", region="us", forbidden=True
+        )
         data["access_token"] = "forbidden-token-0123456789"
     waits = Waits()
     try:
         with pytest.raises(CredentialRejected):
             vendor.validate(vendor.inputs.model_validate(data), session_for(kind, waits))
     finally:
-        emulator.oauth_error_status = 401
+        emulator.set_option("oauth_error_status", 401)
     assert statuses(emulator) == [status]
     assert waits.seconds == []
 

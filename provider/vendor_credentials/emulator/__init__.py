@@ -1,43 +1,36 @@
-"""A local emulator of the Help Scout (Mailbox, Docs), Intercom and Talkdesk APIs.
+"""A local emulator of the vendor APIs the credential kinds call, one module per vendor.
 
-It is the test double for the credential provider and the target of the demo. It
-deliberately shares no code with the vendor client modules, so a misunderstanding in
-a client cannot be mirrored here. Importing this package is cheap: the server (and
-http.server/ssl) loads only when `Emulator` is first used.
+It is the test double for the credential provider and the target of the demo. It deliberately
+shares no code with the vendor client modules, so a misunderstanding in a client cannot be
+mirrored here. ``base.py`` holds what every emulated API shares, ``server.py`` the socket server
+and its control surface, and ``<vendor>.py`` each vendor's routes, answer shapes, seeds and
+faults. Importing this package is cheap: the server (and http.server/ssl) loads only when
+``Emulator`` is first used.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .vendors import (
-    DEMO_CREDENTIALS,
-    DEMO_IDENTITIES,
-    DocsSite,
-    Fault,
-    HelpScoutUser,
-    IntercomWorkspace,
-)
+from .base import Fault
 
 if TYPE_CHECKING:
     from .server import Emulator, RequestRecord
 
-__all__ = [
-    "DEMO_CREDENTIALS",
-    "DEMO_IDENTITIES",
-    "DocsSite",
-    "Emulator",
-    "Fault",
-    "HelpScoutUser",
-    "IntercomWorkspace",
-    "RequestRecord",
-]
+    DEMO_CREDENTIALS: dict[str, dict[str, str]]
+    DEMO_IDENTITIES: dict[str, dict[str, str]]
+
+__all__ = ["DEMO_CREDENTIALS", "DEMO_IDENTITIES", "Emulator", "Fault", "RequestRecord"]
 
 
-def __getattr__(name: str) -> object:
-    """Load the server lazily so `import vendor_credentials.emulator` stays light."""
+def __getattr__(name: str) -> Any:
+    """Load the server and the vendor modules lazily so the package import stays light."""
     if name in ("Emulator", "RequestRecord"):
         from . import server
 
         return getattr(server, name)
+    if name in ("DEMO_CREDENTIALS", "DEMO_IDENTITIES"):
+        from .base import demo_data
+
+        return demo_data(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,12 +7,14 @@ then serves until SIGTERM/SIGINT and exits 0.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import ssl
 import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 from .server import Emulator
 
@@ -20,7 +22,7 @@ from .server import Emulator
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m vendor_credentials.emulator",
-        description="Emulate the Help Scout, Intercom and Talkdesk APIs on a local port.",
+        description="Emulate the vendor APIs of every credential kind on a local port.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -31,15 +33,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate-limit", type=int, default=None, help="vendor requests per second (all vendors)"
     )
-    parser.add_argument("--oauth-error-status", type=int, choices=(400, 401), default=401)
     parser.add_argument(
-        "--docs-unwrapped", action="store_true", help="answer /v1/sites without the envelope"
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a vendor module's answer variant (JSON value), e.g. oauth_error_status=400",
     )
     parser.add_argument("--no-seed", action="store_true", help="start without demo credentials")
     parser.add_argument("--tls-cert", help="PEM certificate chain; enables https")
     parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
     parser.add_argument("--verbose", action="store_true", help="log requests (never secrets)")
     return parser
+
+
+def _options(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for item in given:
+        name, sep, raw = item.partition("=")
+        if not sep:
+            parser.error(f"--option {item!r}: expected NAME=VALUE")
+        try:
+            options[name] = json.loads(raw)
+        except ValueError:
+            options[name] = raw
+    return options
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,18 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
 
-    emulator = Emulator(
-        host=args.host,
-        port=args.port,
-        ssl_context=context,
-        latency=args.latency_ms / 1000.0,
-        connect_cost=args.connect_cost_ms / 1000.0,
-        rate_limit=args.rate_limit,
-        oauth_error_status=args.oauth_error_status,
-        docs_wrapped=not args.docs_unwrapped,
-        seeded=not args.no_seed,
-        verbose=args.verbose,
-    )
+    try:
+        emulator = Emulator(
+            host=args.host,
+            port=args.port,
+            ssl_context=context,
+            latency=args.latency_ms / 1000.0,
+            connect_cost=args.connect_cost_ms / 1000.0,
+            rate_limit=args.rate_limit,
+            seeded=not args.no_seed,
+            verbose=args.verbose,
+            **_options(parser, args.option),
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
     emulator.start()
     try:
         sys.stdout.write(emulator.base_url + "\n")

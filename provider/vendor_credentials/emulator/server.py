@@ -18,43 +18,28 @@ import struct
 import sys
 import threading
 import time
-import uuid
 from collections import deque
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Final, Self
 
-from .vendors import (
-    NOMINAL_LIMITS,
+from .base import (
     TOKEN_ONLY_FAULTS,
-    Behaviour,
-    DocsKey,
-    DocsSite,
+    Api,
+    Context,
     Fault,
-    HelpScoutApp,
-    HelpScoutUser,
-    IntercomToken,
-    IntercomWorkspace,
-    Region,
     Reply,
     Request,
     Route,
     Store,
-    TalkdeskClient,
+    api_named,
+    apis,
     apply_body_fault,
-    echo_secret_reply,
-    error_reply,
-    find_route,
-    handle,
     html_502_reply,
     huge_reply,
-    identify,
     json_reply,
     parse_auth,
-    presented_secret,
-    rate_headers,
-    seed_demo,
 )
 
 MAX_REQUEST_BODY: Final = 1024 * 1024
@@ -64,7 +49,6 @@ _STATUS_FAULTS: Final = {
     Fault.BAD_GATEWAY: 502,
     Fault.UNAVAILABLE: 503,
 }
-_REGIONS: Final[dict[str, Region]] = {"us": "us", "eu": "eu", "au": "au"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +61,7 @@ class RequestRecord:
     credential: str | None
     status: int | None
     timestamp: float
-    intercom_version: str | None
+    api_version: str | None  # the API's version header, for APIs that are versioned by one
     auth_scheme: str | None
     fault: str | None = None
 
@@ -112,12 +96,31 @@ class _Settings:
     latency: float
     connect_cost: float
     rate_limit: int | None
-    oauth_error_status: int
-    docs_wrapped: bool
+    options: dict[str, Any]
+
+
+def _routes() -> dict[str, tuple[Api, Route]]:
+    found: dict[str, tuple[Api, Route]] = {}
+    for api in apis():
+        for route in api.routes:
+            if route.path in found:
+                raise RuntimeError(f"{api.name} and {found[route.path][0].name} serve {route.path}")
+            found[route.path] = (api, route)
+    return found
+
+
+def _option_owner(name: str) -> Api:
+    for api in apis():
+        if name in api.options:
+            return api
+    raise ValueError(f"unknown emulator option {name!r}")
 
 
 class Emulator:
-    """Four vendor APIs on one local server, with knobs for failures tests need to provoke."""
+    """Every emulated vendor API on one local server, with knobs for failures tests provoke.
+
+    ``options`` are the vendor modules' answer variants (``Api.options``), by name.
+    """
 
     def __init__(
         self,
@@ -127,14 +130,15 @@ class Emulator:
         latency: float = 0.0,
         connect_cost: float = 0.0,
         rate_limit: int | None = None,
-        oauth_error_status: int = 401,
-        docs_wrapped: bool = True,
         *,
         seeded: bool = True,
         verbose: bool = False,
+        **options: Any,
     ) -> None:
-        if oauth_error_status not in (400, 401):
-            raise ValueError("oauth_error_status must be 400 or 401")
+        defaults = {name: value for api in apis() for name, value in api.options.items()}
+        for name, value in options.items():
+            defaults[name] = _option_owner(name).check_option(name, value)
+        self._routes = _routes()
         self._host = host
         self._port = port
         self._ssl_context = ssl_context
@@ -142,9 +146,7 @@ class Emulator:
         self.verbose = verbose
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._initial = _Settings(
-            latency, connect_cost, rate_limit, oauth_error_status, docs_wrapped
-        )
+        self._initial = _Settings(latency, connect_cost, rate_limit, defaults)
         self._settings = self._initial
         self._store = self._fresh_store()
         self._faults: deque[_QueuedFault] = deque()
@@ -252,112 +254,30 @@ class Emulator:
     def rate_limit(self, per_second: int | None) -> None:
         self._update(rate_limit=None if per_second is None else max(1, int(per_second)))
 
-    @property
-    def oauth_error_status(self) -> int:
-        """Status Help Scout's token endpoint uses for a bad client (400 or 401)."""
-        return self._settings.oauth_error_status
+    def option(self, name: str) -> Any:
+        """The current value of a vendor module's option (e.g. an answer variant)."""
+        _option_owner(name)
+        return self._settings.options[name]
 
-    @oauth_error_status.setter
-    def oauth_error_status(self, status: int) -> None:
-        if status not in (400, 401):
-            raise ValueError("oauth_error_status must be 400 or 401")
-        self._update(oauth_error_status=status)
-
-    @property
-    def docs_wrapped(self) -> bool:
-        """Whether `GET /v1/sites` wraps its page in `{"sites": ...}`."""
-        return self._settings.docs_wrapped
-
-    @docs_wrapped.setter
-    def docs_wrapped(self, wrapped: bool) -> None:
-        self._update(docs_wrapped=bool(wrapped))
+    def set_option(self, name: str, value: Any) -> None:
+        """Change a vendor module's option; ValueError for an unknown name or bad value."""
+        checked = _option_owner(name).check_option(name, value)
+        self._update(options={**self._settings.options, name: checked})
 
     # ------------------------------------------------------------------ credentials
 
     def _fresh_store(self) -> Store:
         store = Store()
         if self._seeded:
-            seed_demo(store)
+            for api in apis():
+                api.seed(store)
         return store
 
-    def add_helpscout_app(
-        self,
-        app_id: str,
-        app_secret: str,
-        *,
-        user: HelpScoutUser | None = None,
-        no_api_access: bool = False,
-        label: str | None = None,
-    ) -> None:
-        """Register a Help Scout Mailbox app; `user` defaults to identity derived from app_id."""
-        app = HelpScoutApp(
-            app_id,
-            app_secret,
-            user or HelpScoutUser.derived(app_id),
-            no_api_access=no_api_access,
-            label=label,
-        )
+    def add(self, vendor: str, **fields: Any) -> None:
+        """Register a credential with the emulated API named ``vendor`` (see its ``add``)."""
+        cred = api_named(vendor).add(fields)
         with self._lock:
-            self._store.helpscout_apps[app_id] = app
-
-    def add_docs_key(
-        self, api_key: str, sites: list[DocsSite] | None = None, *, label: str | None = None
-    ) -> None:
-        """Register a Help Scout Docs API key; one derived site when `sites` is None."""
-        if sites is None:
-            ident = uuid.uuid5(uuid.NAMESPACE_OID, api_key).hex[:24]
-            sites = [DocsSite(ident, f"site-{ident[:6]}", "Demo Company")]
-        with self._lock:
-            self._store.docs_keys[api_key] = DocsKey(api_key, list(sites), label=label)
-
-    def add_intercom_token(
-        self,
-        token: str,
-        region: str = "us",
-        *,
-        workspace: IntercomWorkspace | None = None,
-        forbidden: bool = False,
-        label: str | None = None,
-    ) -> None:
-        """Register an Intercom access token hosted in region us, eu or au."""
-        if region.lower() not in _REGIONS:
-            raise ValueError("region must be us, eu or au")
-        reg = _REGIONS[region.lower()]
-        ic = IntercomToken(
-            token,
-            reg,
-            workspace or IntercomWorkspace.derived(token, reg),
-            forbidden=forbidden,
-            label=label,
-        )
-        with self._lock:
-            self._store.intercom_tokens[token] = ic
-
-    def add_talkdesk_client(
-        self,
-        account: str,
-        client_id: str,
-        client_secret: str,
-        scopes: list[str] | None = None,
-        *,
-        account_id: str | None = None,
-        company_name: str | None = None,
-        timezone: str = "UTC",
-        label: str | None = None,
-    ) -> None:
-        """Register a Talkdesk OAuth client of `account` granted `scopes` (default account:read)."""
-        client = TalkdeskClient(
-            account=account,
-            client_id=client_id,
-            client_secret=client_secret,
-            scopes=list(scopes) if scopes is not None else ["account:read"],
-            account_id=account_id or uuid.uuid5(uuid.NAMESPACE_DNS, account).hex[:24],
-            company_name=company_name or account.replace("-", " ").title(),
-            timezone=timezone,
-            label=label,
-        )
-        with self._lock:
-            self._store.talkdesk_clients[client_id] = client
+            self._store.add(cred)
 
     def revoke(self, key: str) -> None:
         """Make a credential (id, secret, seed name or issued token) fail with 401s."""
@@ -480,19 +400,20 @@ class Emulator:
     def _record(
         self,
         request: Request,
-        route: Route | None,
+        api: Api | None,
         status: int | None,
         credential: str | None,
         fault: Fault | None,
     ) -> None:
+        version_header = api.version_header if api else None
         record = RequestRecord(
             method=request.method,
             path=request.path,
-            vendor=route.vendor if route else None,
+            vendor=api.name if api else None,
             credential=credential,
             status=status,
             timestamp=time.time(),
-            intercom_version=request.headers.get("intercom-version"),
+            api_version=request.headers.get(version_header) if version_header else None,
             auth_scheme=parse_auth(request.headers).scheme,
             fault=fault.value if fault else None,
         )
@@ -510,14 +431,14 @@ class Emulator:
             self._record(request, None, 404, None, None)
         return reply
 
-    def _plan(self, route: Route, request: Request) -> _Plan:
+    def _plan(self, api: Api, route: Route, request: Request) -> _Plan:
         """Decide the answer under the lock: fault, rate limit or the vendor's own reply."""
         now, mono = time.time(), time.monotonic()
         with self._lock:
             settings = self._settings
-            credential = identify(self._store, route, request)
+            credential = api.identify(self._store, route, request)
             if request.method != route.method:
-                self._record(request, route, 405, credential, None)
+                self._record(request, api, 405, credential, None)
                 return _Plan(
                     json_reply(405, {"error": "method_not_allowed"}, {"Allow": route.method})
                 )
@@ -529,47 +450,50 @@ class Emulator:
             limited = fault is None and limit is not None and len(self._window) >= limit
             if not limited:
                 self._window.append(mono)
-            reset_after = max(1, math.ceil(self._window[0] + 1.0 - mono)) if self._window else 1
-            shown_limit = limit if limit is not None else NOMINAL_LIMITS[route.vendor]
-            behaviour = Behaviour(settings.oauth_error_status, settings.docs_wrapped)
-            delay = 0.0
-            reply: Reply | None
-            if limited or fault is Fault.TOO_MANY_REQUESTS:
-                reply = error_reply(route, 429)
-            elif fault in _STATUS_FAULTS:
-                reply = error_reply(route, _STATUS_FAULTS[fault])
-                if fault is Fault.UNAVAILABLE:
-                    reply.headers["Retry-After"] = "1"
-            elif fault is Fault.HTML_502:
-                reply = html_502_reply()
-            elif fault is Fault.HUGE_BODY:
-                reply = huge_reply()
-            elif fault is Fault.ECHO_SECRET:
-                reply = echo_secret_reply(route, presented_secret(route, request))
-            elif fault is Fault.RESET:
-                reply = None
-            else:
-                reply = handle(self._store, route, request, behaviour, now)
-                if fault is Fault.HANG and queued is not None:
-                    delay = queued.seconds
-                elif fault is not None:
-                    reply = apply_body_fault(fault, reply)
+            ctx = Context(self._store, settings.options, now)
+            answered = Fault.TOO_MANY_REQUESTS if limited else fault
+            reply = self._answer(api, route, request, answered, ctx)
             if reply is not None:
-                is_429 = reply.status == 429
+                shown = limit if limit is not None else api.nominal_limit
                 reply.headers.update(
-                    rate_headers(
-                        route.vendor,
-                        limit=shown_limit,
-                        remaining=0 if is_429 else shown_limit - len(self._window),
-                        reset_after=reset_after,
+                    api.rate_headers(
+                        limit=shown,
+                        remaining=0 if reply.status == 429 else max(shown - len(self._window), 0),
+                        reset_after=self._reset_after(mono),
                         now=now,
-                        limited=is_429,
+                        limited=reply.status == 429,
                     )
                 )
-                if route.vendor == "helpscout_docs":
-                    reply.headers["Correlation-Id"] = str(uuid.uuid4())
-            self._record(request, route, reply.status if reply else None, credential, fault)
+                reply.headers.update(api.extra_headers())
+            self._record(request, api, reply.status if reply else None, credential, fault)
+            delay = queued.seconds if fault is Fault.HANG and queued is not None else 0.0
             return _Plan(reply, delay)
+
+    def _reset_after(self, mono: float) -> int:
+        return max(1, math.ceil(self._window[0] + 1.0 - mono)) if self._window else 1
+
+    @staticmethod
+    def _answer(
+        api: Api, route: Route, request: Request, fault: Fault | None, ctx: Context
+    ) -> Reply | None:
+        """The reply for a request with this fault (None: drop the connection)."""
+        if fault in _STATUS_FAULTS:
+            reply = api.error_reply(route, _STATUS_FAULTS[fault])
+            if fault is Fault.UNAVAILABLE:
+                reply.headers["Retry-After"] = "1"
+            return reply
+        if fault is Fault.HTML_502:
+            return html_502_reply()
+        if fault is Fault.HUGE_BODY:
+            return huge_reply()
+        if fault is Fault.ECHO_SECRET:
+            return api.echo_secret_reply(route, api.presented_secret(route, request))
+        if fault is Fault.RESET:
+            return None
+        reply = route.handler(ctx, request)
+        if fault is not None and fault is not Fault.HANG:
+            reply = apply_body_fault(fault, reply)
+        return reply
 
     # ------------------------------------------------------------------ admin API
 
@@ -642,56 +566,22 @@ class Emulator:
         return ok
 
     def _admin_config(self, data: dict[str, Any]) -> None:
-        if "latency" in data:
-            self.latency = float(data["latency"])
-        if "connect_cost" in data:
-            self.connect_cost = float(data["connect_cost"])
-        if "rate_limit" in data:
-            limit = data["rate_limit"]
-            self.rate_limit = None if limit is None else int(limit)
-        if "oauth_error_status" in data:
-            self.oauth_error_status = int(data["oauth_error_status"])
-        if "docs_wrapped" in data:
-            self.docs_wrapped = bool(data["docs_wrapped"])
+        for name, value in data.items():
+            if name == "latency":
+                self.latency = float(value)
+            elif name == "connect_cost":
+                self.connect_cost = float(value)
+            elif name == "rate_limit":
+                self.rate_limit = None if value is None else int(value)
+            else:
+                self.set_option(name, value)
 
     def _admin_credentials(self, data: dict[str, Any]) -> None:
-        vendor = _text(data, "vendor")
         label = data.get("label")
         if label is not None and not isinstance(label, str):
             raise ValueError("label must be a string")
-        if vendor == "helpscout_mailbox":
-            self.add_helpscout_app(
-                _text(data, "app_id"),
-                _text(data, "app_secret"),
-                no_api_access=bool(data.get("no_api_access", False)),
-                label=label,
-            )
-        elif vendor == "helpscout_docs":
-            raw_sites = data.get("sites")
-            sites = None if raw_sites is None else [_site(item) for item in raw_sites]
-            self.add_docs_key(_text(data, "api_key"), sites, label=label)
-        elif vendor == "intercom":
-            self.add_intercom_token(
-                _text(data, "access_token"),
-                str(data.get("region", "us")),
-                forbidden=bool(data.get("forbidden", False)),
-                label=label,
-            )
-        elif vendor == "talkdesk":
-            scopes = data.get("scopes")
-            if isinstance(scopes, str):
-                scopes = scopes.split()
-            self.add_talkdesk_client(
-                _text(data, "account"),
-                _text(data, "client_id"),
-                _text(data, "client_secret"),
-                None if scopes is None else [str(s) for s in scopes],
-                label=label,
-            )
-        else:
-            raise ValueError(
-                "vendor must be helpscout_mailbox, helpscout_docs, intercom or talkdesk"
-            )
+        fields = {k: v for k, v in data.items() if k != "vendor"}
+        self.add(_text(data, "vendor"), **fields)
 
 
 def _text(data: dict[str, Any], field: str) -> str:
@@ -699,18 +589,6 @@ def _text(data: dict[str, Any], field: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"field {field!r} must be a non-empty string")
     return value
-
-
-def _site(item: object) -> DocsSite:
-    if not isinstance(item, dict):
-        raise ValueError("each site must be an object")
-    return DocsSite(
-        id=_text(item, "id"),
-        sub_domain=_text(item, "subDomain"),
-        company_name=str(item.get("companyName", "Demo Company")),
-        status=str(item.get("status", "active")),
-        cname=item.get("cname"),
-    )
 
 
 # ---------------------------------------------------------------------- socket layer
@@ -799,12 +677,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         request = Request(self.command, path, headers, body)
-        route = find_route(path)
-        if route is None:
+        found = emulator._routes.get(path)
+        if found is None:
             self._send(emulator._unrouted(request))
             return
         emulator._sleep(emulator.latency)
-        plan = emulator._plan(route, request)
+        plan = emulator._plan(*found, request)
         emulator._sleep(plan.delay)
         if plan.reply is None:
             self._drop()

@@ -1,0 +1,340 @@
+"""Help Scout's Inbox (Mailbox) API and Docs API, as the emulator serves them.
+
+Mailbox: ``POST /v2/oauth2/token`` (client credentials in a form or JSON body; a bad client is
+``invalid_client`` with 401, or 400 with the ``oauth_error_status`` option), then
+``GET /v2/users/me`` with the bearer token. Docs: ``GET /v1/sites`` with HTTP Basic (the key as
+user name), wrapped in ``{"sites": ...}`` unless the ``docs_wrapped`` option is off.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
+
+from .base import (
+    Api,
+    Context,
+    Credential,
+    Reply,
+    Request,
+    Route,
+    Store,
+    digest,
+    json_reply,
+    oauth_error,
+    parse_auth,
+    parse_params,
+    secret_matches,
+    stable_int,
+    text_field,
+)
+
+TOKEN_TTL: Final = 172800
+
+
+@dataclass
+class HelpScoutUser:
+    """The user `GET /v2/users/me` reports for a Help Scout mailbox app."""
+
+    id: int
+    company_id: int
+    email: str
+    first_name: str = "Demo"
+    last_name: str = "Owner"
+    role: str = "owner"
+    timezone: str = "UTC"
+
+    @classmethod
+    def derived(cls, app_id: str) -> HelpScoutUser:
+        """Identity data stable per app id, so tests can predict it."""
+        return cls(
+            id=stable_int(app_id, 900_000),
+            company_id=stable_int("company:" + app_id, 900_000),
+            email=f"owner-{digest(app_id).hex()[:6]}@example.com",
+        )
+
+
+@dataclass
+class HelpScoutApp(Credential):
+    """A Help Scout Mailbox OAuth app (client_credentials flow)."""
+
+    api: ClassVar[str] = "helpscout_mailbox"
+    secret_field: ClassVar[str] = "app_secret"
+    lookup_field: ClassVar[str] = "app_id"
+
+    app_id: str
+    app_secret: str
+    user: HelpScoutUser
+    no_api_access: bool = False
+    revoked: bool = False
+    label: str | None = None
+
+
+@dataclass
+class DocsSite:
+    """One Help Scout Docs site as listed by `GET /v1/sites`."""
+
+    id: str
+    sub_domain: str
+    company_name: str
+    status: str = "active"
+    cname: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """Vendor field names."""
+        return {
+            "id": self.id,
+            "subDomain": self.sub_domain,
+            "companyName": self.company_name,
+            "status": self.status,
+            "cname": self.cname,
+        }
+
+
+@dataclass
+class DocsKey(Credential):
+    """A Help Scout Docs API key (HTTP Basic user, password ignored)."""
+
+    api: ClassVar[str] = "helpscout_docs"
+    secret_field: ClassVar[str] = "api_key"
+    lookup_field: ClassVar[str] = "api_key"
+
+    api_key: str
+    sites: list[DocsSite]
+    revoked: bool = False
+    label: str | None = None
+
+
+# --------------------------------------------------------------------------- seeds
+
+_APP_ID: Final = "QQO72v0IsVWrd36TsFfxkALaN7VzqJ9r"
+_APP_SECRET: Final = "6ecCml2WLF9uVrguyBr9nHEBN5ZSUNTygzcyzCTJ"
+_DOCS_KEY: Final = "e42878a511f92cd49d203aa91fa39a2ab1820bde"
+
+DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {
+    "helpscout_mailbox": {"app_id": _APP_ID, "app_secret": _APP_SECRET},
+    "helpscout_docs": {"api_key": _DOCS_KEY},
+}
+DEMO_IDENTITIES: Final[dict[str, dict[str, str]]] = {
+    "helpscout_mailbox": {
+        "email": "owner@acme-demo.example",
+        "user_id": "100001",
+        "company_id": "200002",
+    },
+    "helpscout_docs": {"site_ids": "869b5ff21561d6576bfd531d,96c058a918b32baf3e43195b"},
+}
+
+
+# --------------------------------------------------------------------------- Mailbox
+
+
+def _api_error(status: int, message: str) -> Reply:
+    return json_reply(
+        status,
+        {"logRef": uuid.uuid4().hex[:16], "message": message, "_embedded": {"errors": []}},
+    )
+
+
+def _token(ctx: Context, request: Request) -> Reply:
+    """`POST /v2/oauth2/token`: client_credentials from a form or JSON body."""
+    params = parse_params(request)
+    if params.get("grant_type") != "client_credentials":
+        return oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported")
+    app = ctx.store.get(HelpScoutApp.api, params.get("client_id", ""))
+    if (
+        not isinstance(app, HelpScoutApp)
+        or app.revoked
+        or not secret_matches(app.app_secret, params.get("client_secret", ""))
+    ):
+        status = int(ctx.options["oauth_error_status"])
+        return oauth_error(status, "invalid_client", "Invalid client authentication")
+    token = secrets.token_hex(16)
+    ctx.store.issue(app, token, TOKEN_TTL, now=ctx.now)
+    return json_reply(200, {"token_type": "bearer", "access_token": token, "expires_in": TOKEN_TTL})
+
+
+def _users_me(ctx: Context, request: Request) -> Reply:
+    """`GET /v2/users/me`: the owner of the app the bearer token was issued to."""
+    auth = parse_auth(request.headers)
+    record = (
+        ctx.store.valid_token(HelpScoutApp.api, auth.token, ctx.now)
+        if auth.scheme == "bearer"
+        else None
+    )
+    app = ctx.store.get(HelpScoutApp.api, record.owner) if record else None
+    if not isinstance(app, HelpScoutApp):
+        return _api_error(401, "Invalid or expired access token")
+    if app.no_api_access:
+        return _api_error(403, "This account does not have access to the Mailbox API")
+    user = app.user
+    return json_reply(
+        200,
+        {
+            "id": user.id,
+            "companyId": user.company_id,
+            "firstName": user.first_name,
+            "lastName": user.last_name,
+            "email": user.email,
+            "role": user.role,
+            "timezone": user.timezone,
+            "type": "user",
+        },
+    )
+
+
+class MailboxApi(Api):
+    name = "helpscout_mailbox"
+    routes = (
+        Route("POST", "/v2/oauth2/token", _token, token_endpoint=True),
+        Route("GET", "/v2/users/me", _users_me),
+    )
+    nominal_limit = 400
+    options: ClassVar[Mapping[str, Any]] = {"oauth_error_status": 401}
+
+    def check_option(self, name: str, value: Any) -> Any:
+        if name == "oauth_error_status" and int(value) not in (400, 401):
+            raise ValueError("oauth_error_status must be 400 or 401")
+        return int(value)
+
+    def seed(self, store: Store) -> None:
+        ident = DEMO_IDENTITIES["helpscout_mailbox"]
+        user = HelpScoutUser(
+            id=int(ident["user_id"]),
+            company_id=int(ident["company_id"]),
+            email=ident["email"],
+            first_name="Ada",
+            last_name="Acme",
+        )
+        store.add(HelpScoutApp(_APP_ID, _APP_SECRET, user, label="helpscout_mailbox"))
+
+    def add(self, fields: Mapping[str, Any]) -> Credential:
+        app_id = text_field(fields, "app_id")
+        return HelpScoutApp(
+            app_id,
+            text_field(fields, "app_secret"),
+            fields.get("user") or HelpScoutUser.derived(app_id),
+            no_api_access=bool(fields.get("no_api_access", False)),
+            label=fields.get("label"),
+        )
+
+    def error_body(self, status: int, message: str) -> Reply:
+        return _api_error(status, message)
+
+    def echo_secret_reply(self, route: Route, secret: str) -> Reply:
+        if route.token_endpoint:
+            return super().echo_secret_reply(route, secret)
+        return _api_error(401, f"Invalid access token {secret}")
+
+    def rate_headers(
+        self, *, limit: int, remaining: int, reset_after: int, now: float, limited: bool
+    ) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit-Minute": str(limit),
+            "X-RateLimit-Remaining-Minute": str(remaining),
+        }
+        if limited:
+            headers["X-RateLimit-Retry-After"] = str(reset_after)
+        return headers
+
+    def identify(self, store: Store, route: Route, request: Request) -> str | None:
+        if route.token_endpoint:
+            return parse_params(request).get("client_id") or None
+        return super().identify(store, route, request)
+
+    def presented_secret(self, route: Route, request: Request) -> str:
+        if route.token_endpoint:
+            return parse_params(request).get("client_secret", "")
+        return super().presented_secret(route, request)
+
+
+# --------------------------------------------------------------------------- Docs
+
+
+def _docs_error(status: int, message: str) -> Reply:
+    return json_reply(status, {"status": status, "message": message})
+
+
+def _sites(ctx: Context, request: Request) -> Reply:
+    """`GET /v1/sites`: Basic auth with the API key as user; optionally unwrapped."""
+    auth = parse_auth(request.headers)
+    docs = ctx.store.get(DocsKey.api, auth.user) if auth.scheme == "basic" else None
+    if not isinstance(docs, DocsKey) or docs.revoked:
+        reply = _docs_error(401, "Unauthorized")
+        reply.headers["WWW-Authenticate"] = 'Basic realm="Help Scout Docs API"'
+        return reply
+    page = {
+        "page": 1,
+        "pages": 1,
+        "count": len(docs.sites),
+        "items": [site.as_json() for site in docs.sites],
+    }
+    return json_reply(200, {"sites": page} if ctx.options["docs_wrapped"] else page)
+
+
+def _site(item: object) -> DocsSite:
+    if isinstance(item, DocsSite):
+        return item
+    if not isinstance(item, dict):
+        raise ValueError("each site must be an object")
+    return DocsSite(
+        id=text_field(item, "id"),
+        sub_domain=text_field(item, "subDomain"),
+        company_name=str(item.get("companyName", "Demo Company")),
+        status=str(item.get("status", "active")),
+        cname=item.get("cname"),
+    )
+
+
+class DocsApi(Api):
+    name = "helpscout_docs"
+    routes = (Route("GET", "/v1/sites", _sites),)
+    nominal_limit = 200
+    options: ClassVar[Mapping[str, Any]] = {"docs_wrapped": True}
+
+    def check_option(self, name: str, value: Any) -> Any:
+        return bool(value)
+
+    def seed(self, store: Store) -> None:
+        site_ids = DEMO_IDENTITIES["helpscout_docs"]["site_ids"].split(",")
+        sites = [
+            DocsSite(site_ids[0], "acme-demo", "Acme Demo"),
+            DocsSite(site_ids[1], "acme-demo-internal", "Acme Demo", cname="docs.acme.example"),
+        ]
+        store.add(DocsKey(_DOCS_KEY, sites, label="helpscout_docs"))
+
+    def add(self, fields: Mapping[str, Any]) -> Credential:
+        api_key = text_field(fields, "api_key")
+        raw_sites = fields.get("sites")
+        if raw_sites is None:
+            ident = uuid.uuid5(uuid.NAMESPACE_OID, api_key).hex[:24]
+            sites = [DocsSite(ident, f"site-{ident[:6]}", "Demo Company")]
+        else:
+            sites = [_site(item) for item in raw_sites]
+        return DocsKey(api_key, sites, label=fields.get("label"))
+
+    def error_body(self, status: int, message: str) -> Reply:
+        return _docs_error(status, message)
+
+    def echo_secret_reply(self, route: Route, secret: str) -> Reply:
+        return _docs_error(401, f"Unauthorized: api key {secret} is wrong")
+
+    def rate_headers(
+        self, *, limit: int, remaining: int, reset_after: int, now: float, limited: bool
+    ) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(reset_after),
+        }
+
+    def extra_headers(self) -> dict[str, str]:
+        return {"Correlation-Id": str(uuid.uuid4())}
+
+    def presented_secret(self, route: Route, request: Request) -> str:
+        return parse_auth(request.headers).user
+
+
+APIS: Final = (MailboxApi(), DocsApi())
