@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make the `pulumi` CLI (and the dynamic-provider plugin) available in .tools/pulumi/bin.
+# Make the `pulumi` CLI (and the dynamic-provider plugin, the native provider plugin's launcher and
+# Pulumi YAML's language host) available in .tools/pulumi/bin.
 #
 # The CLI's download site is not reachable from our machines, so the engine is built from the Go
 # module proxy: a tiny wrapper module requires pkg/v3 and sdk/v3 at PULUMI_VERSION and builds the
@@ -39,7 +40,52 @@ SHIM
   chmod 0755 "$BIN/pulumi-language-python"
 }
 
+# The native provider plugin (vendor_credentials/native): a launcher running this checkout's
+# virtual environment, so any program with $BIN on PATH finds it with no `pulumi plugin install`.
+install_provider_launcher() {
+  local launcher="$BIN/pulumi-resource-vendor-credentials"
+  local want
+  want="$(printf '#!/bin/sh\n# Native provider plugin of pulumi-vendor-credentials (%s).\nexec "%s" -u -m vendor_credentials.native "$@"\n' "$ROOT" "$ROOT/.venv/bin/python")"
+  [ -x "$launcher" ] && [ "$(cat "$launcher")" = "$want" ] && return 0
+  printf '%s\n' "$want" > "$launcher"
+  chmod 0755 "$launcher"
+}
+
+# Pulumi YAML's language host, from the Go module proxy. pulumi-yaml pins its own pkg/v3 and does
+# not compile against newer ones (v1.25.0 vs pkg 3.274: schema.NewPluginLoader and
+# plugin.NewContextWithRoot changed), so it is built in its own wrapper module at the versions
+# its go.mod asks for. Cached: rebuilt only when the pinned version changes.
+PULUMI_YAML_VERSION="${PULUMI_YAML_VERSION:-1.25.0}"
+ensure_language_yaml() {
+  local stamp="$TOOLS/yaml-src/built-$PULUMI_YAML_VERSION"
+  [ -x "$BIN/pulumi-language-yaml" ] && [ -f "$stamp" ] && return 0
+  command -v go >/dev/null || { log "Go is required to build pulumi-language-yaml"; return 1; }
+  mkdir -p "$TOOLS/yaml-src"
+  cat > "$TOOLS/yaml-src/go.mod" <<GOMOD
+module vendor-credentials/yaml
+
+go 1.26
+
+// pkg/v3's own go.mod carries this replace; replaces in dependencies are ignored, so copy it.
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+require github.com/pulumi/pulumi-yaml v$PULUMI_YAML_VERSION
+GOMOD
+  printf '//go:build tools\n\npackage yaml\n\nimport _ "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"\n' \
+    > "$TOOLS/yaml-src/tools.go"
+  local start
+  start=$(date +%s)
+  log "building pulumi-language-yaml $PULUMI_YAML_VERSION (first build takes a few minutes)"
+  (cd "$TOOLS/yaml-src" && go mod tidy && go build -trimpath -o "$BIN/pulumi-language-yaml" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION" \
+    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml)
+  touch "$stamp"
+  log "built pulumi-language-yaml $PULUMI_YAML_VERSION in $(( $(date +%s) - start ))s"
+}
+
 install_language_host
+install_provider_launcher
+ensure_language_yaml
 if [ -x "$BIN/pulumi" ] && [ "$(version_of "$BIN/pulumi")" = "$PULUMI_VERSION" ] && plugin_in_place; then
   log "pulumi $PULUMI_VERSION already in $BIN (cached)"
   exit 0

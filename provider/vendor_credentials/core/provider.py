@@ -291,10 +291,11 @@ class CredentialProvider(ResourceProvider):
         _RECENT.put(self.kind, spec, validation)
         return None
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        model = self._vendor.inputs
+    def changed_inputs(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+        """Inputs whose value differs between stored outputs ``olds`` and new inputs ``news``
+        (the native plugin reports each one in its detailed diff)."""
         changed: list[str] = []
-        for name, info in model.model_fields.items():
+        for name, info in self._vendor.inputs.model_fields.items():
             default = info.default if info.default is not None else ""
             old = input_value(olds, name)
             new = news.get(name)
@@ -302,7 +303,11 @@ class CredentialProvider(ResourceProvider):
             new = default if new in (None, "") else new
             if new == UNKNOWN or old != new:
                 changed.append(name)
-        replaces = [name for name in changed if name in model.replace_fields]
+        return changed
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = self.changed_inputs(olds, news)
+        replaces = [name for name in changed if name in self._vendor.inputs.replace_fields]
         # A credential last seen invalid (refresh after revocation) is validated again on the next
         # up, even with the same inputs: the update fails clearly while it is still revoked.
         revalidate = olds.get("status") == "invalid"

@@ -1,0 +1,39 @@
+"""Start the plugin: serve gRPC on a free loopback port and print the port for the engine."""
+
+from __future__ import annotations
+
+import sys
+from concurrent import futures
+
+import grpc  # type: ignore[import-untyped]
+from pulumi.runtime.proto.provider_pb2_grpc import add_ResourceProviderServicer_to_server
+
+from .config import MAX_WORKERS
+from .server import Plugin
+
+# Property bags can be large (many identities); match the engine's own limit.
+_MAX_MESSAGE = 400 * 1024 * 1024
+
+
+def main() -> None:
+    """Run until the engine stops the process (it passes its address; we need none of it)."""
+    sys.tracebacklimit = 0
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=MAX_WORKERS + 8),
+        options=[
+            ("grpc.max_receive_message_length", _MAX_MESSAGE),
+            ("grpc.max_send_message_length", _MAX_MESSAGE),
+        ],
+    )
+    add_ResourceProviderServicer_to_server(Plugin(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        server.stop(0)
+
+
+main()

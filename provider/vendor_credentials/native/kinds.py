@@ -1,0 +1,103 @@
+"""What the native provider knows about each credential kind, read from the kinds' declarations.
+
+This is the one adapter between the registry and the plugin: the schema, the type tokens, the
+camelCase wire names and the secret/replace flags all come from here, so a kind added to the
+registry appears in the plugin and its schema with no edit in this package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ..core.inputs import CredentialInputs
+from ..core.provider import OUTPUT_NAMES, REQUESTED_PREFIX
+from ..core.registry import KINDS, vendor_for
+
+PACKAGE = "vendor-credentials"
+
+
+def camel(name: str) -> str:
+    """``base_url`` -> ``baseUrl``: the schema's and the wire's spelling of a Python field."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """One credential kind as the plugin sees it."""
+
+    kind: str  # registry kind, e.g. "intercom.AccessToken" (stored in state, never renamed)
+    vendor: str  # "intercom"
+    title: str  # "Intercom access token"
+    doc: str  # the kind's documentation (its resource class docstring)
+    inputs: type[CredentialInputs]
+
+    @property
+    def token(self) -> str:
+        """``vendor-credentials:intercom:AccessToken``."""
+        return f"{PACKAGE}:{self.vendor}:{self.kind.split('.', 1)[1]}"
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(self.inputs.model_fields)
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        return tuple(self.inputs.secret_fields)
+
+    @property
+    def replace_fields(self) -> tuple[str, ...]:
+        return tuple(self.inputs.replace_fields)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """Stored outputs (snake_case): the inputs (colliding ones prefixed) and the results."""
+        stored = tuple(
+            REQUESTED_PREFIX + name if name in OUTPUT_NAMES else name for name in self.input_names
+        )
+        return stored + OUTPUT_NAMES
+
+    def snake_names(self) -> dict[str, str]:
+        """camelCase wire name -> snake_case field or output name."""
+        return {camel(name): name for name in (*self.input_names, *self.output_names)}
+
+
+def _doc_of(kind: str, vendor: Any) -> str:
+    """The docstring of the resource class that declares ``kind`` (the user-facing docs)."""
+    module = importlib.import_module(type(vendor).__module__)
+    for _, member in inspect.getmembers(module, inspect.isclass):
+        if getattr(member, "kind_name", None) == kind and member.__doc__:
+            return inspect.cleandoc(member.__doc__)
+    return str(vendor.title)
+
+
+def _info(kind: str) -> KindInfo:
+    vendor = vendor_for(kind)
+    return KindInfo(
+        kind=kind,
+        vendor=vendor.vendor,
+        title=vendor.title,
+        doc=_doc_of(kind, vendor),
+        inputs=vendor.inputs,
+    )
+
+
+@cache
+def native_kinds() -> tuple[KindInfo, ...]:
+    """Every registered kind, sorted by type token (the schema's order)."""
+    return tuple(sorted((_info(kind) for kind in KINDS), key=lambda info: info.token))
+
+
+def kind_for_token(token: str) -> KindInfo:
+    """The kind a resource type token names; a clear error for a token this version lacks."""
+    for info in native_kinds():
+        if info.token == token:
+            return info
+    raise KeyError(
+        f"unknown resource type '{token}': this plugin knows "
+        + ", ".join(info.token for info in native_kinds())
+    )
