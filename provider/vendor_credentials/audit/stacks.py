@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +23,8 @@ from .model import HIDDEN, Credential, Stack, parse_time
 
 # Pulumi's marker of a secret value in exported state (`ciphertext`, or `plaintext` once shown).
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
-# Our resources' type tokens contain this, e.g. pulumi-python:dynamic/vendor-credentials:...
+# Our resources' type tokens contain this: pulumi-python:dynamic/vendor-credentials:... (Python
+# dynamic resources) and vendor-credentials:<vendor>:<Kind> (the native provider).
 TYPE_MARKER = "vendor-credentials:"
 STACK_TYPE = "pulumi:pulumi:Stack"
 HISTORY_PAGE = 100
@@ -252,12 +254,21 @@ def parse_deployment(
         if TYPE_MARKER not in str(resource.get("type", "")) or resource.get("delete"):
             continue
         urn = str(resource.get("urn", ""))
-        raw = resource.get("outputs") or {}
+        raw = _snake_keys(resource)
         outputs = {k: _public(v) for k, v in raw.items()}
         found.append(_credential(urn, _name(resource, by_urn), str(resource["type"]), outputs))
         if reveal:
             revealed[urn] = {k: _reveal(v) for k, v in raw.items()}
     return tuple(found), revealed
+
+
+def _snake_keys(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs by their Python names: the native provider's types (``vendor-credentials:...``)
+    store camelCase (``statusReason``), the dynamic resources snake_case (``status_reason``)."""
+    raw = dict(resource.get("outputs") or {})
+    if not str(resource.get("type", "")).startswith(TYPE_MARKER):
+        return raw
+    return {re.sub(r"(?<!^)([A-Z])", r"_\1", k).lower(): v for k, v in raw.items()}
 
 
 def _credential(urn: str, name: str, type_token: str, outputs: Mapping[str, Any]) -> Credential:

@@ -239,4 +239,3 @@ def _camel_reason(field: str, reason: str) -> str:
     if field and reason.startswith(field):
         return camel(field) + reason[len(field) :]
     return reason
-

@@ -79,8 +79,6 @@ def encode(values: Mapping[str, Any], secrets: Iterable[str] = ()) -> struct_pb2
     for name, value in values.items():
         if value is None:
             continue
-        out[camel(name)] = (
-            {SECRET_SIG_KEY: SECRET_SIG, "value": value} if name in hidden else value
-        )
+        out[camel(name)] = {SECRET_SIG_KEY: SECRET_SIG, "value": value} if name in hidden else value
     struct.update(out)
     return struct

@@ -1,0 +1,102 @@
+"""``examples/yaml/Pulumi.yaml``, generated from the kinds so it declares every one of them.
+
+``python -m vendor_credentials.native.example --write`` refreshes the committed file (a test fails
+when it differs). Names are systematic so tests and users can derive them: the resource of kind
+``intercom.AccessToken`` is ``intercomAccessToken``; its input ``accessToken`` comes from stack
+config ``intercomAccessTokenAccessToken``; its outputs are exported as ``<resource>Status`` and
+``<resource>Identity``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .kinds import KindInfo, camel, native_kinds
+
+EXAMPLE_FILE = Path(__file__).resolve().parents[3] / "examples" / "yaml" / "Pulumi.yaml"
+SHARED = ("description", "base_url")  # one config value for every resource
+
+HEADER = """\
+# Every credential kind, declared in Pulumi YAML through the native provider plugin
+# (pulumi-resource-vendor-credentials). Needs `pulumi`, `pulumi-language-yaml` and the plugin on
+# PATH: `scripts/ensure-engine.sh` puts all three in .tools/pulumi/bin. Secrets come from stack
+# config (`pulumi config set --secret <key> <value>`). Generated from the kinds' declarations by
+# `python -m vendor_credentials.native.example --write`: edit that, not this file.
+name: vendor-credentials-yaml
+runtime: yaml
+description: Third-party API credentials, proved by their vendors and kept encrypted in state.
+"""
+
+
+def resource_name(info: KindInfo) -> str:
+    """``intercom.AccessToken`` -> ``intercomAccessToken``."""
+    return info.vendor + info.kind.split(".", 1)[1]
+
+
+def config_key(info: KindInfo, field: str) -> str:
+    """The stack config key one input comes from (``intercomAccessTokenRegion``)."""
+    if field in SHARED:
+        return camel(field)
+    name = camel(field)
+    return resource_name(info) + name[:1].upper() + name[1:]
+
+
+def declared_fields(info: KindInfo) -> list[str]:
+    """Inputs the example sets: required ones and those with a default (not ``None``)."""
+    return [
+        name
+        for name, field in info.inputs.model_fields.items()
+        if name not in SHARED and (field.is_required() or field.default is not None)
+    ]
+
+
+def _config_lines(info: KindInfo) -> list[str]:
+    lines: list[str] = []
+    for name in declared_fields(info):
+        field = info.inputs.model_fields[name]
+        lines.append(f"  {config_key(info, name)}:")
+        lines.append("    type: string")
+        if name in info.secret_fields:
+            lines.append("    secret: true")
+        if not field.is_required():
+            lines.append(f"    default: {json.dumps(field.default)}")
+    return lines
+
+
+def _resource_lines(info: KindInfo) -> list[str]:
+    lines = [f"  {resource_name(info)}:", f"    type: {info.token}", "    properties:"]
+    for name in (*declared_fields(info), *SHARED):
+        lines.append(f"      {camel(name)}: ${{{config_key(info, name)}}}")
+    return lines
+
+
+def render() -> str:
+    kinds = native_kinds()
+    lines = [HEADER, "config:"]
+    lines += ["  baseUrl:", "    type: string", '    default: ""  # empty: the vendors\' own hosts']
+    lines += ["  description:", "    type: string", '    default: ""']
+    for info in kinds:
+        lines += _config_lines(info)
+    lines += ["", "resources:"]
+    for info in kinds:
+        lines += _resource_lines(info)
+    lines += ["", "outputs:"]
+    for info in kinds:
+        name = resource_name(info)
+        lines += [f"  {name}Status: ${{{name}.status}}", f"  {name}Identity: ${{{name}.identity}}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:] == ["--write"]:
+        EXAMPLE_FILE.write_text(render(), encoding="utf-8")
+        print(f"wrote {EXAMPLE_FILE}")
+        return 0
+    sys.stdout.write(render())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,208 @@
+"""The plugin's gRPC protocol, spoken to the real plugin process (as the engine does).
+
+The engine's own behaviour is tested through the CLI in tests/engine/test_yaml.py; these tests pin
+down the protocol answers the engine relies on: configure flags, offline check with camelCase
+failures, detailed diffs, secrets wrapped on the way out, unknowns in previews.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import grpc  # type: ignore[import-untyped]
+import pytest
+from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
+from pulumi.runtime.proto import provider_pb2 as pb
+from pulumi.runtime.proto.provider_pb2_grpc import ResourceProviderStub
+
+from support.cases import CASES
+from vendor_credentials.core.inputs import UNKNOWN
+from vendor_credentials.emulator import Emulator
+from vendor_credentials.native.kinds import camel
+from vendor_credentials.native.schema import schema_json
+from vendor_credentials.native.wire import SECRET_SIG, SECRET_SIG_KEY
+
+INTERCOM = "vendor-credentials:intercom:AccessToken"
+URN = f"urn:pulumi:dev::proj::{INTERCOM}::token"
+TOKEN = next(c for c in CASES if c.kind == "intercom.AccessToken")
+
+
+def secret(value: Any) -> dict[str, Any]:
+    return {SECRET_SIG_KEY: SECRET_SIG, "value": value}
+
+
+def struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    bag = struct_pb2.Struct()
+    bag.update(values)
+    return bag
+
+
+def plain(bag: struct_pb2.Struct) -> dict[str, Any]:
+    from google.protobuf import json_format
+
+    return dict(json_format.MessageToDict(bag))
+
+
+@pytest.fixture(scope="module")
+def plugin() -> Iterator[Any]:
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "vendor_credentials.native", "127.0.0.1:1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield ResourceProviderStub(channel)
+    finally:
+        channel.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def configure(plugin: Any, **variables: str) -> Any:
+    return plugin.Configure(
+        pb.ConfigureRequest(
+            variables={f"vendor-credentials:{k}": v for k, v in variables.items()},
+            acceptSecrets=True,
+        )
+    )
+
+
+def inputs(emulator: Emulator, **extra: Any) -> dict[str, Any]:
+    return {
+        "accessToken": secret(TOKEN.secret),
+        "region": TOKEN.plain["region"],
+        "baseUrl": emulator.base_url,
+        **extra,
+    }
+
+
+def test_plugin_serves_the_committed_schema(plugin: Any) -> None:
+    assert plugin.GetSchema(pb.GetSchemaRequest()).schema == schema_json()
+
+
+def test_configure_accepts_secrets_and_supports_preview(plugin: Any) -> None:
+    answer = configure(plugin, readTimeout="5", workers="32")
+    assert answer.acceptSecrets and answer.supportsPreview
+
+
+def test_bad_settings_fail_configure_and_check_config(plugin: Any) -> None:
+    with pytest.raises(grpc.RpcError) as failed:
+        configure(plugin, workers="many")
+    assert "vendor-credentials:workers" in failed.value.details()
+    checked = plugin.CheckConfig(pb.CheckRequest(news=struct({"readTimeout": "soon"})))
+    assert [f.property for f in checked.failures] == ["readTimeout"]
+    configure(plugin)
+
+
+def test_check_is_offline_and_names_camel_case_properties(plugin: Any, emulator: Emulator) -> None:
+    emulator.clear_log()
+    bad = inputs(emulator, accessToken=secret(TOKEN.secret + " "), region="mars")
+    answer = plugin.Check(pb.CheckRequest(urn=URN, news=struct(bad)))
+    reasons = {f.property: f.reason for f in answer.failures}
+    assert set(reasons) == {"accessToken", "region"}
+    assert reasons["accessToken"].startswith("accessToken has leading or trailing white space")
+    assert TOKEN.secret not in str(reasons)
+    good = plugin.Check(pb.CheckRequest(urn=URN, news=struct(inputs(emulator))))
+    assert list(good.failures) == []
+    assert emulator.count() == 0  # check never calls the vendor
+
+
+def test_check_keeps_secret_inputs_secret_even_when_sent_plain(
+    plugin: Any, emulator: Emulator
+) -> None:
+    news = inputs(emulator, accessToken=TOKEN.secret)
+    answer = plain(plugin.Check(pb.CheckRequest(urn=URN, news=struct(news))).inputs)
+    assert answer["accessToken"] == secret(TOKEN.secret)
+    assert answer["region"] == "eu"
+
+
+def test_create_returns_secret_outputs_as_secrets(plugin: Any, emulator: Emulator) -> None:
+    created = plugin.Create(pb.CreateRequest(urn=URN, properties=struct(inputs(emulator))))
+    outs = plain(created.properties)
+    assert created.id.startswith("intercom.AccessToken-")
+    assert outs["accessToken"] == secret(TOKEN.secret)
+    assert outs["status"] == "valid" and outs["statusReason"] == ""
+    assert outs["identity"]["region"] == "eu"
+    assert "__provider" not in outs
+
+
+def test_preview_create_validates_and_answers_unknowns(plugin: Any, emulator: Emulator) -> None:
+    emulator.clear_log()
+    answer = plugin.Create(
+        pb.CreateRequest(urn=URN, properties=struct(inputs(emulator)), preview=True)
+    )
+    outs = plain(answer.properties)
+    assert emulator.count() >= 1  # proved during the preview
+    assert answer.id == ""
+    assert outs["status"] == UNKNOWN and outs["identity"] == UNKNOWN
+    assert outs["kind"] == "intercom.AccessToken"
+    rejected = inputs(emulator, accessToken=secret("Wrong" + TOKEN.secret[5:]))
+    with pytest.raises(grpc.RpcError) as failed:
+        plugin.Create(pb.CreateRequest(urn=URN, properties=struct(rejected), preview=True))
+    assert "preview validation failed: accessToken" in failed.value.details()
+    assert TOKEN.secret[5:] not in failed.value.details()
+
+
+def test_preview_with_validation_off_calls_no_vendor(plugin: Any, emulator: Emulator) -> None:
+    configure(plugin, validateOnPreview="false")
+    emulator.clear_log()
+    news = inputs(emulator, accessToken=secret("Fresh" + TOKEN.secret[5:]))
+    plugin.Create(pb.CreateRequest(urn=URN, properties=struct(news), preview=True))
+    configure(plugin)
+    assert emulator.count() == 0
+
+
+def test_diff_reports_each_changed_property_as_update_or_replace(
+    plugin: Any, emulator: Emulator
+) -> None:
+    created = plugin.Create(pb.CreateRequest(urn=URN, properties=struct(inputs(emulator))))
+    olds = created.properties
+    same = plugin.Diff(
+        pb.DiffRequest(id=created.id, urn=URN, olds=olds, news=struct(inputs(emulator)))
+    )
+    assert same.changes == pb.DiffResponse.DIFF_NONE
+    news = inputs(emulator, accessToken=secret("Other" + TOKEN.secret[5:]), region="au")
+    diff = plugin.Diff(pb.DiffRequest(id=created.id, urn=URN, olds=olds, news=struct(news)))
+    assert diff.changes == pb.DiffResponse.DIFF_SOME and diff.hasDetailedDiff
+    kinds = {name: d.kind for name, d in diff.detailedDiff.items()}
+    assert kinds == {
+        "accessToken": pb.PropertyDiff.UPDATE,
+        "region": pb.PropertyDiff.UPDATE_REPLACE,
+    }
+    assert list(diff.replaces) == ["region"]
+
+
+def test_read_of_a_revoked_credential_answers_invalid(plugin: Any, emulator: Emulator) -> None:
+    created = plugin.Create(pb.CreateRequest(urn=URN, properties=struct(inputs(emulator))))
+    emulator.revoke(TOKEN.emulator_key)
+    try:
+        read = plugin.Read(pb.ReadRequest(id=created.id, urn=URN, properties=created.properties))
+    finally:
+        emulator.restore(TOKEN.emulator_key)
+    outs = plain(read.properties)
+    assert read.id == created.id
+    assert outs["status"] == "invalid" and outs["statusReason"]
+    assert outs["accessToken"] == secret(TOKEN.secret)
+
+
+def test_delete_calls_no_vendor_and_unknown_types_are_named(
+    plugin: Any, emulator: Emulator
+) -> None:
+    emulator.clear_log()
+    plugin.Delete(pb.DeleteRequest(id="x", urn=URN, properties=struct({})))
+    assert emulator.count() == 0
+    assert plugin.Cancel(empty_pb2.Empty()) == empty_pb2.Empty()
+    with pytest.raises(grpc.RpcError) as failed:
+        plugin.Check(
+            pb.CheckRequest(
+                urn="urn:pulumi:dev::p::vendor-credentials:acme:Key::k", news=struct({})
+            )
+        )
+    assert "unknown resource type 'vendor-credentials:acme:Key'" in failed.value.details()
+    assert camel("base_url") == "baseUrl"
