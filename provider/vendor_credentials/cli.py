@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("args", nargs=argparse.REMAINDER, help="emulator options (see --help)")
 
     _add_audit(sub)
+    from .login import add_parser as add_login
+
+    add_login(sub)
     return parser
 
 
@@ -142,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         from .audit.command import run as audit
 
         return audit(args)
+    if args.command == "login":
+        from .login import run as login
+
+        return login(args)
     return 2
 
 

@@ -1,0 +1,131 @@
+"""What ``login`` needs to know about one vendor's OAuth2 authorization-code app.
+
+A vendor module declares one ``AuthorizationCodeApp`` (URLs, the environment variable of the
+client secret, where the redirect URL is set, and how to ask who authorised); the flow itself
+(state, callback, exchange, storing the refresh token) is the same for every vendor.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from ..core.errors import VendorError
+from ..core.http import Reply, RetryAfter, Session
+from ..core.redact import Redactor
+from .callback import LoginError
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the token endpoint issued for a code. Secret fields are registered for redaction."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuthorizationCodeApp:
+    vendor: str  # "helpscout": the word after `login`
+    title: str  # "Help Scout"
+    authorize_origin: str  # where the consent page lives
+    authorize_path: str
+    api_origin: str  # token endpoint and identity probe
+    token_path: str
+    secret_env: str  # environment variable holding the client secret
+    client_id_label: str  # "App ID"
+    client_secret_label: str  # "App Secret"
+    redirect_setting: str  # where the user registers the redirect URL
+    retry_after: RetryAfter
+    whoami: Callable[[Session, str, str], Mapping[str, str]]  # (session, api origin, token)
+    describe: Callable[[Mapping[str, str]], str]  # one line naming who authorised
+
+    def authorize_url(self, client_id: str, state: str, page: str | None = None) -> str:
+        """The consent page (``page`` replaces the vendor's) with ``client_id`` and ``state``."""
+        query = urlencode({"client_id": client_id, "state": state})
+        return f"{page or self.authorize_origin + self.authorize_path}?{query}"
+
+    def session(self, redactor: Redactor) -> Session:
+        """A session on the core HTTP path: pooled client, TLS checks, retries, redaction."""
+        return Session(vendor=self.vendor, retry_after=self.retry_after, redactor=redactor)
+
+    def exchange_code(
+        self, session: Session, origin: str, client_id: str, client_secret: str, code: str
+    ) -> Grant:
+        """``grant_type=authorization_code`` in a form body; LoginError when refused."""
+        url = f"{origin}{self.token_path}"
+        try:
+            reply = session.request(
+                "POST",
+                url,
+                endpoint=f"POST {url}",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                },
+            )
+        except VendorError as exc:
+            raise LoginError(f"{session.redactor(str(exc))}: nothing was written") from None
+        body = reply.json()
+        if reply.status in (400, 401, 403):
+            raise LoginError(self._refusal(reply, body))
+        if reply.status != 200 or not isinstance(body, dict):
+            raise LoginError(
+                f"{self.title} answered the code exchange with HTTP {reply.status} and no token "
+                f"({reply.endpoint}): nothing was written; run login again"
+            )
+        fields = {name: body.get(name) for name in ("access_token", "refresh_token")}
+        missing = [name for name, value in fields.items() if not (value and isinstance(value, str))]
+        expires_in = body.get("expires_in")
+        if missing or isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+            raise LoginError(
+                f"{self.title} answered the code exchange without "
+                f"{', '.join(missing) or 'a numeric expires_in'} ({reply.endpoint}): nothing "
+                "was written"
+            )
+        access, refresh = str(fields["access_token"]), str(fields["refresh_token"])
+        session.redactor.add(access)
+        session.redactor.add(refresh)
+        return Grant(access, refresh, datetime.now(UTC) + timedelta(seconds=float(expires_in)))
+
+    def _refusal(self, reply: Reply, body: Any) -> str:
+        code = str(body.get("error") or "") if isinstance(body, dict) else ""
+        detail = str(body.get("error_description") or "") if isinstance(body, dict) else ""
+        reason = ": ".join(p for p in (code[:60], detail[:200]) if p) or f"HTTP {reply.status}"
+        if code in ("invalid_client", "unauthorized_client"):
+            hint = (
+                f"check the {self.client_id_label} and {self.client_secret_label} "
+                f"({self.redirect_setting.split(' > (')[0]})"
+            )
+        else:
+            hint = (
+                "authorization codes are single use and short-lived: run login again and "
+                "finish within a minute of consenting"
+            )
+        return (
+            f"{self.title} refused the authorization code ({reply.endpoint} -> HTTP "
+            f"{reply.status}: {reason}): nothing was written; {hint}"
+        )
+
+
+def app_for(vendor: str) -> AuthorizationCodeApp:
+    """The app declaration of ``vendor`` (its module is imported on first use)."""
+    module_name = LOGIN_APPS.get(vendor)
+    if module_name is None:
+        raise LoginError(
+            f"no authorization-code login for '{vendor}'; "
+            f"available: {', '.join(sorted(LOGIN_APPS))}"
+        )
+    app: AuthorizationCodeApp = importlib.import_module(module_name).LOGIN_APP
+    return app
+
+
+# vendor -> module that defines LOGIN_APP
+LOGIN_APPS: dict[str, str] = {"helpscout": "vendor_credentials.login.helpscout_app"}
