@@ -67,6 +67,7 @@ class Request:
     path: str
     headers: Mapping[str, str]
     body: bytes = b""
+    query: str = ""  # the raw query string (pages that take parameters in the URL)
 
 
 @dataclass

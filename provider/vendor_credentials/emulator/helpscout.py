@@ -2,8 +2,9 @@
 
 Mailbox: ``POST /v2/oauth2/token`` (client credentials in a form or JSON body; a bad client is
 ``invalid_client`` with 401, or 400 with the ``oauth_error_status`` option), then
-``GET /v2/users/me`` with the bearer token. Docs: ``GET /v1/sites`` with HTTP Basic (the key as
-user name), wrapped in ``{"sites": ...}`` unless the ``docs_wrapped`` option is off.
+``GET /v2/users/me`` with the bearer token. The authorization-code flow (consent page, code and
+refresh-token grants) lives in ``helpscout_authorization.py``. Docs: ``GET /v1/sites`` with
+HTTP Basic (the key as user name), wrapped in ``{"sites": ...}`` unless ``docs_wrapped`` is off.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class HelpScoutApp(Credential):
     no_api_access: bool = False
     revoked: bool = False
     label: str | None = None
+    redirect_url: str = ""  # the app's Redirection URL (authorization-code flow)
 
 
 @dataclass
@@ -139,10 +141,14 @@ def _api_error(status: int, message: str) -> Reply:
 
 
 def _token(ctx: Context, request: Request) -> Reply:
-    """`POST /v2/oauth2/token`: client_credentials from a form or JSON body."""
+    """`POST /v2/oauth2/token`: client_credentials, authorization_code or refresh_token."""
+    from . import helpscout_authorization as authcode
+
     params = parse_params(request)
-    if params.get("grant_type") != "client_credentials":
-        return oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported")
+    grant_type = params.get("grant_type")
+    grants = {"authorization_code": authcode.code_grant, "refresh_token": authcode.refresh_grant}
+    if grant_type != "client_credentials" and grant_type not in grants:
+        return oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
     app = ctx.store.get(HelpScoutApp.api, params.get("client_id", ""))
     if (
         not isinstance(app, HelpScoutApp)
@@ -151,9 +157,17 @@ def _token(ctx: Context, request: Request) -> Reply:
     ):
         status = int(ctx.options["oauth_error_status"])
         return oauth_error(status, "invalid_client", "Invalid client authentication")
+    if grant_type in grants:
+        return grants[grant_type](ctx, app, params)
     token = secrets.token_hex(16)
     ctx.store.issue(app, token, TOKEN_TTL, now=ctx.now)
     return json_reply(200, {"token_type": "bearer", "access_token": token, "expires_in": TOKEN_TTL})
+
+
+def _authorize(ctx: Context, request: Request) -> Reply:
+    from .helpscout_authorization import authorize
+
+    return authorize(ctx, request)
 
 
 def _users_me(ctx: Context, request: Request) -> Reply:
@@ -164,12 +178,17 @@ def _users_me(ctx: Context, request: Request) -> Reply:
         if auth.scheme == "bearer"
         else None
     )
-    app = ctx.store.get(HelpScoutApp.api, record.owner) if record else None
-    if not isinstance(app, HelpScoutApp):
+    from .helpscout_authorization import user_of
+
+    owner = ctx.store.get(HelpScoutApp.api, record.owner) if record else None
+    if isinstance(owner, HelpScoutApp):
+        user, app = owner.user, owner
+    elif record is not None and (found := user_of(ctx.store, record.owner)) is not None:
+        user, app = found
+    else:
         return _api_error(401, "Invalid or expired access token")
     if app.no_api_access:
         return _api_error(403, "This account does not have access to the Mailbox API")
-    user = app.user
     return json_reply(
         200,
         {
@@ -190,11 +209,24 @@ class MailboxApi(Api):
     routes = (
         Route("POST", "/v2/oauth2/token", _token, token_endpoint=True),
         Route("GET", "/v2/users/me", _users_me),
+        Route("GET", "/authentication/authorizeClientApplication", _authorize),
     )
     nominal_limit = 400
-    options: ClassVar[Mapping[str, Any]] = {"oauth_error_status": 401}
+    options: ClassVar[Mapping[str, Any]] = {
+        "oauth_error_status": 401,
+        "helpscout_consent": "page",  # page | approve | approve:<email> | deny
+        "helpscout_code_ttl": 600,  # seconds an authorization code stays usable
+        "helpscout_single_use_refresh": True,  # a refresh token works once
+    }
 
     def check_option(self, name: str, value: Any) -> Any:
+        if name == "helpscout_consent":
+            text = str(value)
+            if text not in ("page", "approve", "deny") and not text.startswith("approve:"):
+                raise ValueError("helpscout_consent must be page, approve, approve:<email> or deny")
+            return text
+        if name == "helpscout_single_use_refresh":
+            return bool(value)
         if name == "oauth_error_status" and int(value) not in (400, 401):
             raise ValueError("oauth_error_status must be 400 or 401")
         return int(value)
@@ -218,6 +250,7 @@ class MailboxApi(Api):
             fields.get("user") or HelpScoutUser.derived(app_id),
             no_api_access=bool(fields.get("no_api_access", False)),
             label=fields.get("label"),
+            redirect_url=str(fields.get("redirect_url") or ""),
         )
 
     def error_body(self, status: int, message: str) -> Reply:
@@ -241,7 +274,13 @@ class MailboxApi(Api):
 
     def identify(self, store: Store, route: Route, request: Request) -> str | None:
         if route.token_endpoint:
-            return parse_params(request).get("client_id") or None
+            from .helpscout_authorization import refresh_label
+
+            params = parse_params(request)
+            if params.get("grant_type") == "refresh_token":
+                label = refresh_label(store, params.get("refresh_token", ""))
+                return label or "unknown-refresh-token"
+            return params.get("client_id") or None
         return super().identify(store, route, request)
 
     def presented_secret(self, route: Route, request: Request) -> str:

@@ -97,6 +97,7 @@ class _Settings:
     connect_cost: float
     rate_limit: int | None
     options: dict[str, Any]
+    clock_offset: float = 0.0  # seconds the emulator's clock runs ahead (token expiry tests)
 
 
 def _routes() -> dict[str, tuple[Api, Route]]:
@@ -253,6 +254,18 @@ class Emulator:
     @rate_limit.setter
     def rate_limit(self, per_second: int | None) -> None:
         self._update(rate_limit=None if per_second is None else max(1, int(per_second)))
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the emulator's clock (token and code expiry) runs ahead of real time."""
+        return self._settings.clock_offset
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the emulator's clock forward (never back); returns the new offset."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the clock only moves forward: seconds must be >= 0")
+        self._update(clock_offset=self._settings.clock_offset + float(seconds))
+        return self._settings.clock_offset
 
     def option(self, name: str) -> Any:
         """The current value of a vendor module's option (e.g. an answer variant)."""
@@ -433,9 +446,10 @@ class Emulator:
 
     def _plan(self, api: Api, route: Route, request: Request) -> _Plan:
         """Decide the answer under the lock: fault, rate limit or the vendor's own reply."""
-        now, mono = time.time(), time.monotonic()
+        mono = time.monotonic()
         with self._lock:
             settings = self._settings
+            now = time.time() + settings.clock_offset
             credential = api.identify(self._store, route, request)
             if request.method != route.method:
                 self._record(request, api, 405, credential, None)
@@ -559,6 +573,8 @@ class Emulator:
             self.clear_faults()
         elif name == "expire":
             return json_reply(200, {"expired": self.expire_tokens()})
+        elif name == "clock":
+            return json_reply(200, {"offset": self.advance_clock(float(data.get("advance", 0)))})
         elif name == "credentials":
             self._admin_credentials(data)
         else:
@@ -676,7 +692,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(emulator._admin(self.command, path, body))
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
-        request = Request(self.command, path, headers, body)
+        query = self.path.partition("?")[2].partition("#")[0]
+        request = Request(self.command, path, headers, body, query)
         found = emulator._routes.get(path)
         if found is None:
             self._send(emulator._unrouted(request))
