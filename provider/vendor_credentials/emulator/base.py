@@ -448,10 +448,16 @@ def html_502_reply() -> Reply:
     return Reply(502, HTML_502_BODY, content_type="text/html")
 
 
-def huge_reply(size: int = HUGE_BODY_BYTES) -> Reply:
-    """A valid but enormous JSON document, to test response size caps."""
+@cache
+def _huge_body(size: int) -> bytes:
     filler = size - len(b'{"padding":""}')
-    return Reply(200, b'{"padding":"' + b"A" * max(filler, 0) + b'"}')
+    return b'{"padding":"' + b"A" * max(filler, 0) + b'"}'
+
+
+def huge_reply(size: int = HUGE_BODY_BYTES) -> Reply:
+    """A valid but enormous JSON document, to test response size caps (built once: building it
+    under the server's lock on a loaded machine made clients time out waiting for headers)."""
+    return Reply(200, _huge_body(size))
 
 
 def apply_body_fault(fault: Fault, reply: Reply) -> Reply:
