@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make the `pulumi` CLI (and the dynamic-provider plugin, the native provider plugin's launcher and
-# Pulumi YAML's language host) available in .tools/pulumi/bin.
+# Make the `pulumi` CLI (and the dynamic-provider plugin, the native provider plugin's launcher,
+# Pulumi YAML's language host and the SDK generators) available in .tools/pulumi/bin.
 #
 # The CLI's download site is not reachable from our machines, so the engine is built from the Go
 # module proxy: a tiny wrapper module requires pkg/v3 and sdk/v3 at PULUMI_VERSION and builds the
@@ -83,9 +83,42 @@ GOMOD
   log "built pulumi-language-yaml $PULUMI_YAML_VERSION in $(( $(date +%s) - start ))s"
 }
 
+# Stand-ins for Pulumi's Node.js and Go language hosts that only generate SDKs, so
+# `pulumi package gen-sdk --language nodejs|go` works: the proxy refuses the real hosts (nested
+# modules, 403), but the generators are in pkg/v3 (see scripts/codegen-host/main.go).
+ensure_codegen_hosts() {
+  local src="$TOOLS/codegen-src" stamp
+  stamp="$src/built-$PULUMI_VERSION-$(cksum < "$ROOT/scripts/codegen-host/main.go" | cut -d' ' -f1)"
+  [ -x "$BIN/pulumi-language-nodejs" ] && [ -x "$BIN/pulumi-language-go" ] && [ -f "$stamp" ] \
+    && return 0
+  command -v go >/dev/null || { log "Go is required to build the SDK generators"; return 1; }
+  mkdir -p "$src"
+  cp "$ROOT/scripts/codegen-host/main.go" "$src/main.go"
+  cat > "$src/go.mod" <<GOMOD
+module vendor-credentials/codegen-host
+
+go 1.26
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)
+GOMOD
+  log "building the SDK generators (pulumi-language-nodejs, pulumi-language-go stand-ins)"
+  (cd "$src" && go mod tidy && go build -trimpath -o "$src/codegen-host" \
+    -ldflags "-s -w -X main.version=$PULUMI_VERSION" .)
+  install -m 0755 "$src/codegen-host" "$BIN/pulumi-language-nodejs"
+  install -m 0755 "$src/codegen-host" "$BIN/pulumi-language-go"
+  rm -f "$src"/built-*
+  touch "$stamp"
+}
+
 install_language_host
 install_provider_launcher
 ensure_language_yaml
+ensure_codegen_hosts
 if [ -x "$BIN/pulumi" ] && [ "$(version_of "$BIN/pulumi")" = "$PULUMI_VERSION" ] && plugin_in_place; then
   log "pulumi $PULUMI_VERSION already in $BIN (cached)"
   exit 0
