@@ -104,12 +104,22 @@ def test_example_declares_every_kind(run: Run) -> None:
 
 
 def test_preview_validates_every_kind_in_create_with_preview(run: Run) -> None:
+    """Check is offline and called one resource at a time; the validation runs in create with
+    preview=true, which the engine calls for all of them at once: with every vendor answer taking
+    a second, the first requests of all credentials still start together."""
     run.emulator.clear_log()
-    outcome = run.stack.preview(**VERBOSE)
+    run.emulator.latency = 1.0
+    try:
+        outcome = run.stack.preview(**VERBOSE)
+    finally:
+        run.emulator.latency = 0.0
     assert outcome.ok, outcome
     assert outcome.changes.get("create") == len(kinds()) + 1  # and the stack
-    proved = {record.credential for record in run.emulator.requests}
-    assert len(proved) == len(kinds()), proved  # the preview proved each credential
+    first: dict[str | None, float] = {}
+    for record in run.emulator.requests:
+        first.setdefault(record.credential, record.timestamp)
+    assert len(first) == len(kinds()), first  # the preview proved each credential
+    assert max(first.values()) - min(first.values()) < 0.9, first  # in parallel, not in turn
     assert "preview true" in outcome.text  # the engine's step executor ran the create step
 
 
