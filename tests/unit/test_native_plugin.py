@@ -7,8 +7,10 @@ failures, detailed diffs, secrets wrapped on the way out, unknowns in previews.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -206,3 +208,22 @@ def test_delete_calls_no_vendor_and_unknown_types_are_named(
         )
     assert "unknown resource type 'vendor-credentials:acme:Key'" in failed.value.details()
     assert camel("base_url") == "baseUrl"
+
+
+def test_plugin_exits_when_the_process_that_started_it_is_gone(tmp_path: Any) -> None:
+    """A killed CLI leaves no plugin behind: the plugin notices it was reparented and exits."""
+    pid_file, port_file = tmp_path / "plugin.pid", tmp_path / "port"
+    starter = (  # start the plugin, wait until it serves, then go away like a killed CLI
+        f"{sys.executable} -u -m vendor_credentials.native 127.0.0.1:1 > {port_file} & "
+        f"echo $! > {pid_file}; while [ ! -s {port_file} ]; do sleep 0.1; done"
+    )
+    subprocess.run(["sh", "-c", starter], check=True, timeout=60)
+    pid = int(pid_file.read_text())
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    raise AssertionError("the plugin outlived the process that started it by 10 s")

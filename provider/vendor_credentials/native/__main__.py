@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 from concurrent import futures
 
 import grpc  # type: ignore[import-untyped]
@@ -15,9 +18,24 @@ from .server import Plugin
 _MAX_MESSAGE = 400 * 1024 * 1024
 
 
+def _exit_with_the_engine(period: float = 1.0) -> None:
+    """The engine stops its plugins when it ends; a CLI that is killed cannot. Exit once the
+    process that started us is gone (we are reparented), instead of lingering as an orphan."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(period)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="engine-watch", daemon=True).start()
+
+
 def main() -> None:
     """Run until the engine stops the process (it passes its address; we need none of it)."""
     sys.tracebacklimit = 0
+    _exit_with_the_engine()
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_WORKERS + 8),
         options=[
