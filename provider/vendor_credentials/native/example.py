@@ -48,7 +48,8 @@ def declared_fields(info: KindInfo) -> list[str]:
     return [
         name
         for name, field in info.inputs.model_fields.items()
-        if name not in SHARED and (field.is_required() or field.default is not None)
+        if name not in SHARED
+        and (field.is_required() or (field.default is not None and isinstance(field.default, str)))
     ]
 
 

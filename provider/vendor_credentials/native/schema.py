@@ -50,10 +50,15 @@ COMMON_INPUTS = {
 
 
 def _type_of(field: dict[str, Any]) -> dict[str, Any]:
-    """The schema type of one input (string, or an array of strings)."""
+    """The schema type of one input: its JSON Schema type, lists and maps of strings included."""
     options = field.get("anyOf", [field])
     typed = next(o for o in options if o.get("type") != "null")
-    return dict(STRINGS) if typed.get("type") == "array" else dict(STRING)
+    kind = typed.get("type", "string")
+    if kind == "array":
+        return dict(STRINGS)
+    if kind == "object":
+        return {"type": "object", "additionalProperties": {"type": "string"}}
+    return {"type": kind if kind in ("boolean", "integer", "number") else "string"}
 
 
 def _input_spec(info: KindInfo, name: str, field: dict[str, Any]) -> dict[str, Any]:
