@@ -27,6 +27,7 @@ from support.stacks import EngineStack
 from vendor_credentials import helpscout, intercom, talkdesk
 from vendor_credentials.audit import audit
 from vendor_credentials.audit.model import Options
+from vendor_credentials.core.fingerprint import is_current
 from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
 from vendor_credentials.emulator.base import new_secret
 
@@ -245,7 +246,7 @@ def test_each_cell_shows_status_identity_and_fingerprint_from_state(baseline: Ru
     assert cell is not None
     assert cell["status"] == "valid"
     assert cell["identity"]["account_name"] == "audit-prod"
-    assert cell["fingerprint"].startswith("fp1:")
+    assert is_current(cell["fingerprint"])
     assert cell["validated_at"] and cell["source"] == "state"
 
 
@@ -378,6 +379,39 @@ def test_rotating_the_shared_secret_in_dev_only_ends_the_finding(
     dev, prod = after.cell("docs-publisher", "dev"), after.cell("docs-publisher", "prod")
     assert dev and prod and dev["fingerprint"] != prod["fingerprint"]
     assert prod["fingerprint"] == drifted.cell("docs-publisher", "prod")["fingerprint"]  # type: ignore[index]
+
+
+# -- team fingerprint key ------------------------------------------------------------------------
+def test_stacks_with_different_fingerprint_keys_are_flagged_until_they_share_one(
+    world: World, live: LiveRun
+) -> None:
+    """A secret shared by stacks whose fingerprints use different keys cannot be seen: the audit
+    says so (never silently), and once both use the team key it finds the shared secret."""
+    dev, prod = world.dev, world.prod
+    team_key = world.secret()
+    world.emulator.restore(prod.plain["talkdeskClientId"])  # prod's up must succeed
+    prod.secrets["docsKey"] = dev.secrets["docsKey"]  # shared again
+    prod.secrets["vendor-credentials:fingerprintKey"] = team_key  # a key in prod only
+    prod.apply()
+    assert (outcome := prod.stack.up()).ok, outcome
+    blind = audit_json(world)
+    assert blind.findings("shared_secret") == []
+    (warning,) = blind.findings("fingerprints_incomparable")
+    assert warning["severity"] == "warning" and warning["stacks"] == ["dev", "prod"]
+    assert "public key" in warning["message"]
+    assert "vendor-credentials:fingerprintKey" in warning["message"]
+
+    dev.secrets["vendor-credentials:fingerprintKey"] = team_key
+    dev.apply()
+    assert (outcome := dev.stack.up()).ok, outcome
+    assert outcome.changes.get("update") == 5, outcome.changes  # one-time ~ fingerprint each
+    seeing = audit_json(world)
+    assert seeing.findings("fingerprints_incomparable") == []
+    (shared,) = seeing.findings("shared_secret")
+    assert shared["credential"] == "docs-publisher"
+    for env in (dev, prod):  # the key: in state only as ciphertext
+        state = env.stack.state_file().read_text()
+        assert leaked(world, state + blind.stdout + seeing.stdout) == []
 
 
 # -- could not audit -----------------------------------------------------------------------------

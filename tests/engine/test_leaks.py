@@ -1,9 +1,10 @@
 """No secret leaks: state, `__provider`, CLI output, errors and logs, for every vendor.
 
-Distinctive sentinel secrets go through preview -> up -> refresh -> refresh after revocation ->
-update with a rejected secret (and a vendor that echoes it back) -> destroy, with `--diff` and the
-provider's debug logging on. Every byte those commands print or write is kept and grepped, in
-plain text and in the encodings a secret travels in (base64, URL encoding).
+Distinctive sentinel secrets (and a sentinel `fingerprintKey`) go through preview -> up -> refresh
+-> refresh after revocation -> update with a rejected secret (and a vendor that echoes it back) ->
+destroy, with `--diff` and the provider's debug logging on. Every byte those commands print or
+write is kept and grepped, in plain text and in the encodings a secret travels in (base64, URL
+encoding).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 from support.stacks import EngineStack
 from vendor_credentials import helpscout, intercom, talkdesk
+from vendor_credentials.core.fingerprint import key_id
 from vendor_credentials.emulator import Emulator
 
 SENTINELS = {
@@ -29,6 +31,7 @@ SENTINELS = {
     "client_secret": "LeakCanaryTalkdeskSecret9e2d4c6b8a1f0",
 }
 REJECTED = "LeakCanaryRejectedSecret3c5e7a9b1d2f4e"
+TEAM_KEY = "LeakCanaryFingerprintKey8c1e5a7d3b9f2e"  # vendor-credentials:fingerprintKey
 APP_ID = "leak-app"
 CLIENT_ID = "leak-client"
 ACCOUNT = "leak-account"
@@ -103,9 +106,10 @@ def run(emulator: Emulator, engine: dict[str, str]) -> Iterator[LeakRun]:
     env = {**engine, "VENDOR_CREDENTIALS_LOG_LEVEL": "debug"}
     stack = EngineStack("leaks", program, env)
     stack.set_config(SENTINELS, secret=True)
+    stack.set_config({"vendor-credentials:fingerprintKey": TEAM_KEY}, secret=True)
     stack.set_config({"base_url": emulator.base_url})
     leak_run = LeakRun(stack, emulator)
-    for secret in [*SENTINELS.values(), REJECTED]:
+    for secret in [*SENTINELS.values(), REJECTED, TEAM_KEY]:
         leak_run.forbidden |= encodings(secret)
     yield leak_run
     stack.destroy()
@@ -176,6 +180,9 @@ def test_stack_export_show_secrets_has_them_all(run: LeakRun) -> None:
     assert exported.ok, exported
     for name, secret in SENTINELS.items():
         assert secret in exported.text, f"{name} is not tracked in state"
+    assert TEAM_KEY in exported.text  # the default provider keeps the config: as ciphertext
+    fingerprints = {c["outputs"]["fingerprint"] for c in run.stack.credentials()}
+    assert {fp.split(":")[1] for fp in fingerprints} == {key_id(TEAM_KEY)}  # keyed by it
     run.stack.transcript.pop()  # this output shows secrets on purpose
 
 

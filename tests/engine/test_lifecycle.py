@@ -14,6 +14,7 @@ import pytest
 
 from support.cases import CASES, VendorCase
 from support.stacks import EngineStack
+from vendor_credentials.core.fingerprint import is_current
 from vendor_credentials.core.registry import vendor_for
 from vendor_credentials.emulator import Emulator
 
@@ -112,7 +113,7 @@ def test_up_creates_a_valid_credential_with_identity(subject: Subject) -> None:
     assert outcome.outputs["kind"] == subject.case.kind
     for key in subject.case.identity_keys:
         assert outcome.outputs["identity"].get(key), (key, outcome.outputs["identity"])
-    assert outcome.outputs["fingerprint"].startswith("fp1:")
+    assert is_current(outcome.outputs["fingerprint"])
 
 
 def test_refresh_of_unchanged_credential_reports_no_change(subject: Subject) -> None:

@@ -17,6 +17,9 @@ code                          severity  when
 ``scopes_mismatch``           info      granted scopes differ between stacks
 ``shared_secret``             error     one fingerprint in a production and a non-production
                                         stack (the same secret in both environments)
+``fingerprints_incomparable`` warning   production and non-production fingerprints differ in
+                                        scheme or key, so shared_secret cannot see them
+                                        (``fingerprints.py``)
 ``stale_validation``          warning   not proved by the vendor for longer than --max-age
 ``expiring`` / ``expired``    warning / a secret that itself expires does so within
                               error     --expiry-window, or already did
@@ -38,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from .fingerprints import incomparable_fingerprints
 from .model import (
     SEVERITIES,
     Credential,
@@ -98,6 +102,7 @@ def find(stacks: Sequence[Stack], options: Options, as_of: datetime) -> list[Fin
         found += _freshness(row, by_name, options, as_of)
         found += _expiry(row, options, as_of)
     found += _shared_secrets(stacks, options)
+    found += incomparable_fingerprints(stacks, options)
     return sorted(
         found, key=lambda f: (SEVERITIES.index(f.severity), f.code, f.credential, f.stacks)
     )

@@ -22,7 +22,7 @@ JSON schema, version 1 (fields are only ever added within a version)::
           "prod": {
             "status": "valid" | "invalid", "status_reason": "",
             "identity": {"workspace_id": "...", ...},   # the resource's `identity` output
-            "region": "eu", "scopes": [], "fingerprint": "fp1:0123456789abcdef",
+            "region": "eu", "scopes": [], "fingerprint": "fp2:a4b09a7c:0123456789abcdef",
             "validated_at": "...Z" | null,         # as stored (live: of the live validation)
             "checked_at": "...Z" | null,           # last time the vendor confirmed the status:
                                                    # validated_at, a later refresh, or live

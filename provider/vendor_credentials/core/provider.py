@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 )
 
 from .errors import CredentialRejected, VendorCredentialsError
-from .fingerprint import fingerprint
+from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
 from .inputs import UNKNOWN, CredentialInputs, input_failures
 from .redact import Redactor
@@ -102,15 +102,6 @@ class _RecentValidations:
 _RECENT = _RecentValidations()
 
 
-def _is_fingerprint(value: Any) -> bool:
-    return (
-        isinstance(value, str)
-        and value.startswith("fp1:")
-        and len(value) == 20
-        and all(c in "0123456789abcdef" for c in value[4:])
-    )
-
-
 class ProviderError(Exception):
     """The one exception type that leaves the provider: a redacted, actionable message."""
 
@@ -153,6 +144,7 @@ class CredentialProvider(ResourceProvider):
     validate_in_check: bool = True
     settings: ClassVar[HttpSettings] = HttpSettings()
     validate_on_preview: ClassVar[bool] = True
+    fingerprint_key: ClassVar[str | None] = None  # from stack config, in the plugin only
 
     def __init__(self, kind: str, *, validate_in_check: bool = True) -> None:
         super().__init__()
@@ -174,6 +166,7 @@ class CredentialProvider(ResourceProvider):
         type(self).settings = _settings_from(req)
         raw = req.config.get(f"{CONFIG_NAMESPACE}:validateOnPreview")
         type(self).validate_on_preview = str(raw).strip().lower() not in ("false", "0", "no", "off")
+        type(self).fingerprint_key = req.config.get(f"{CONFIG_NAMESPACE}:{CONFIG_KEY}") or None
 
     def _input_names(self) -> list[str]:
         return list(self._vendor.inputs.model_fields)
@@ -231,8 +224,8 @@ class CredentialProvider(ResourceProvider):
             status="valid" if validation is not None else "invalid",
             status_reason=reason,
             fingerprint=known_fingerprint
-            if _is_fingerprint(known_fingerprint)
-            else fingerprint(vendor.kind, *spec.secrets()),
+            if is_current(known_fingerprint)
+            else fingerprint(vendor.kind, self.fingerprint_key, *spec.secrets()),
             identity=dict(sorted(validation.identity.items())) if validation else {},
             scopes=sorted(validation.scopes) if validation else [],
             validated_at=iso(validation.validated_at) if validation else "",
@@ -311,8 +304,12 @@ class CredentialProvider(ResourceProvider):
         # A credential last seen invalid (refresh after revocation) is validated again on the next
         # up, even with the same inputs: the update fails clearly while it is still revoked.
         revalidate = olds.get("status") == "invalid"
+        # A new fingerprint for the same secret: another scheme or key (fp1 state, a new
+        # fingerprintKey). Shown once as "~ fingerprint"; update then calls no vendor.
+        new_fingerprint = news.get("fingerprint")
+        relabel = is_current(new_fingerprint) and new_fingerprint != olds.get("fingerprint")
         return DiffResult(
-            changes=bool(changed) or revalidate,
+            changes=bool(changed) or revalidate or relabel,
             replaces=replaces,
             delete_before_replace=False,
         )
@@ -328,9 +325,11 @@ class CredentialProvider(ResourceProvider):
         except Exception as exc:
             raise self._fail(exc, props, "create") from None
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         try:
             spec = self._spec(news)
+            if olds.get("status") == "valid" and self._same_inputs(olds, spec):
+                return UpdateResult(self._relabelled(olds, spec, news.get("fingerprint")))
             validation = self.prove(spec, self._redactor(news))
             return UpdateResult(
                 self._outputs(
@@ -352,7 +351,6 @@ class CredentialProvider(ResourceProvider):
                 spec,
                 validation=validation,
                 reason=reason,
-                known_fingerprint=props.get("fingerprint"),  # state: same secret as stored
             )
         except Exception as exc:
             # Transient or unreadable answers fail the refresh for this resource and leave its
@@ -364,6 +362,25 @@ class CredentialProvider(ResourceProvider):
                 if name in props:
                     outs[name] = props[name]
         return ReadResult(id_, outs)
+
+    def _same_inputs(self, olds: dict[str, Any], spec: CredentialInputs) -> bool:
+        try:
+            return bool(self._spec(olds) == spec)
+        except ValueError:  # stored inputs this version no longer accepts: validate again
+            return False
+
+    def _relabelled(
+        self, olds: dict[str, Any], spec: CredentialInputs, known_fingerprint: Any
+    ) -> dict[str, Any]:
+        """The stored outputs with only the fingerprint replaced (same secret, new scheme or
+        key): no vendor call, the stored validation stands."""
+        outs = {k: v for k, v in olds.items() if k != "__provider"}
+        outs["fingerprint"] = (
+            known_fingerprint
+            if is_current(known_fingerprint)
+            else fingerprint(self.kind, self.fingerprint_key, *spec.secrets())
+        )
+        return outs
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to delete at the vendor: the credential only leaves our state."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import pickle
 from typing import Any, ClassVar
 
 import pulumi
 from pulumi import dynamic
 
-from .fingerprint import fingerprint
-from .provider import OUTPUT_NAMES, CredentialProvider
+from .fingerprint import CONFIG_KEY, fingerprint, weakness
+from .provider import CONFIG_NAMESPACE, OUTPUT_NAMES, CredentialProvider
 from .registry import vendor_for
 
 TYPE_MODULE = "vendor-credentials"
@@ -45,18 +44,7 @@ class CredentialResource(dynamic.Resource):
             # A secret passed as a plain string would be stored in plain text among the inputs.
             props[key] = pulumi.Output.secret(value) if key in secret_fields else value
         if secret_fields:
-            # A non-secret input derived from the secret: `pulumi preview --diff` then shows
-            # "~ fingerprint" for a rotation instead of two identical "[secret]"s (dynamic
-            # providers cannot report which property changed). One-way: see core/fingerprint.py.
-            material = pulumi.Output.all(*(props[name] for name in secret_fields))
-            kind = self.kind_name
-            props["fingerprint"] = pulumi.Output.unsecret(
-                material.apply(
-                    lambda values: asyncio.get_running_loop().run_in_executor(
-                        None, fingerprint, kind, *(str(v) for v in values)
-                    )
-                )
-            )
+            props["fingerprint"] = self._fingerprint_input([props[n] for n in secret_fields])
         for key in OUTPUT_NAMES:
             props.setdefault(key, None)
         opts = pulumi.ResourceOptions.merge(
@@ -72,3 +60,32 @@ class CredentialResource(dynamic.Resource):
         finally:
             for attr, original in saved.items():
                 setattr(pickle._Pickler, attr, original)
+
+    def _fingerprint_input(self, secrets: list[Any]) -> pulumi.Output[str]:
+        """A non-secret input derived from the secret: `pulumi preview --diff` then shows
+        "~ fingerprint" for a rotation instead of two identical "[secret]"s (dynamic providers
+        cannot report which property changed). Keyed HMAC, one-way: see core/fingerprint.py.
+        Warns, without quoting it, about a guessable secret whose fingerprint is unkeyed."""
+        kind = self.kind_name
+        fields = vendor_for(kind).inputs.secret_fields
+        key = pulumi.Config(CONFIG_NAMESPACE).get_secret(CONFIG_KEY)
+
+        def compute(values: list[Any]) -> str:
+            team_key, texts = values[0] or None, [str(v) for v in values[1:]]
+            if team_key is None:
+                for field, text in zip(fields, texts, strict=True):
+                    reason = weakness(text)
+                    if reason:
+                        pulumi.log.warn(_guessable_message(kind, field, reason), resource=self)
+            return fingerprint(kind, team_key, *texts)
+
+        return pulumi.Output.unsecret(pulumi.Output.all(key, *secrets).apply(compute))
+
+
+def _guessable_message(kind: str, field: str, reason: str) -> str:
+    return (
+        f"{kind} {field} looks guessable ({reason}) and its fingerprint in state uses the public "
+        "key, so whoever can read the state can test guesses against it: use the long random "
+        "secret the vendor issues, or set a team key with `pulumi config set --secret "
+        f"{CONFIG_NAMESPACE}:{CONFIG_KEY} <random value>`"
+    )
