@@ -39,7 +39,7 @@ def forms(secret: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def stack(emulator: Emulator, engine: dict[str, str]) -> Iterator[EngineStack]:
-    emulator.add_intercom_token(WEAK, "us", label="guessable")
+    emulator.add("intercom", access_token=WEAK, region="us", label="guessable")
     made = EngineStack("guessable", program, engine)
     made.set_config({"token": WEAK}, secret=True)
     made.set_config({"base_url": emulator.base_url})
