@@ -33,6 +33,7 @@ from support.yaml_stacks import (
 from vendor_credentials.audit import audit
 from vendor_credentials.audit.model import Options
 from vendor_credentials.audit.render import render
+from vendor_credentials.core.fingerprint import is_current
 from vendor_credentials.emulator import Emulator
 from vendor_credentials.native.example import config_key, resource_name
 from vendor_credentials.native.kinds import camel
@@ -160,7 +161,7 @@ def test_state_holds_no_pickled_code_and_every_secret_as_ciphertext(run: Run) ->
                 value = resource[bag][camel(name)]
                 assert set(value) == {"4dabf18193072939515e22adb298388d", "ciphertext"}, (bag, name)
         assert resource["outputs"]["status"] == "valid"
-        assert resource["outputs"]["fingerprint"].startswith("fp1:")
+        assert is_current(resource["outputs"]["fingerprint"])
 
 
 def test_refresh_of_unchanged_credentials_reports_no_change(run: Run) -> None:
@@ -261,7 +262,7 @@ def test_audit_reports_yaml_and_python_credentials_of_one_project(run: Run) -> N
         row = rows[(resource_name(yaml_info), yaml_info.kind)]
         cell = row.cells["yaml"]
         assert cell is not None and cell.status == "valid", yaml_info.kind
-        assert cell.fingerprint.startswith("fp1:") and cell.validated_at is not None
+        assert is_current(cell.fingerprint) and cell.validated_at is not None
     python_cell = rows[("python-intercom", info.kind)].cells["python"]
     assert python_cell is not None and python_cell.status == "valid"
     shared = [f for f in report.findings if f.code == "shared_secret"]
