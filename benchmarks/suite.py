@@ -19,8 +19,8 @@ drift hits them alike):
 Each engine operation also reads the emulator's request log: requests and new connections it
 caused, when the first request started and the last ended, and how many were in flight at once.
 Inline programs run in this process: before each operation the harness forgets the fingerprint
-key ids earlier programs memoized and undoes the SDK's pickler wrapping (below), so each operation
-costs what it costs a fresh program process (imports aside).
+key ids and pickled providers earlier programs memoized and undoes the SDK's pickler wrapping
+(below), so each operation costs what it costs a fresh program process (imports aside).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from pulumi import automation as auto
 from benchmarks.emulator_host import EmulatorProcess, Hit
 from benchmarks.fleet import credential_program, fleet, noop_program, requests_for
 from vendor_credentials.core.fingerprint import key_id
+from vendor_credentials.core.resource import serialized_provider
 from vendor_credentials.engine import TOOLS_BIN, engine_env, inline_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,8 +190,9 @@ class Bench:
         stack = self.stack(subject, n)
         setattr(pickle._Pickler, "_batch_setitems", _BATCH_SETITEMS)  # noqa: B010 (see top)
         # A real `pulumi up` runs the program in a fresh process: forget what earlier programs
-        # memoized in this one (fingerprint key ids).
+        # memoized in this one (fingerprint key ids, pickled providers).
         key_id.cache_clear()
+        serialized_provider.cache_clear()
         self.emulator.clear_log()
         connections = self.emulator.connections()
         started = time.time()

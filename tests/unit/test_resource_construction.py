@@ -32,3 +32,18 @@ def test_a_thousand_credentials_do_not_exhaust_the_pickler() -> None:
     for index in range(1100):
         intercom.AccessToken(f"token-{index}", access_token=f"tok_{index:08d}_abcdefgh")
     assert vars(pickle._Pickler).get("_batch_setitems") is before
+
+
+def test_the_provider_is_pickled_once_per_kind_and_phase_exactly_as_the_sdk_does() -> None:
+    """``__provider`` is memoized per (kind, phase): the same string the SDK's dynamic.Resource
+    would store, so state written before the memo shows no difference."""
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from vendor_credentials.core.provider import CredentialProvider
+    from vendor_credentials.core.resource import serialized_provider
+
+    kind = "intercom.AccessToken"
+    for validate_in_check in (True, False):
+        expected = serialize_provider(CredentialProvider(kind, validate_in_check=validate_in_check))
+        assert serialized_provider(kind, validate_in_check) == expected
+    assert serialized_provider(kind, True) != serialized_provider(kind, False)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
 from typing import Any, ClassVar
 
 import pulumi
 from pulumi import dynamic
+from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 
 from .fingerprint import CONFIG_KEY, fingerprint, weakness
 from .provider import CONFIG_NAMESPACE, OUTPUT_NAMES, CredentialProvider
@@ -50,16 +52,12 @@ class CredentialResource(dynamic.Resource):
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=secret_fields)
         )
-        provider = CredentialProvider(self.kind_name, validate_in_check=pulumi.runtime.is_dry_run())
-        # The SDK's serialize_provider (3.272) wraps pickle._Pickler._batch_setitems once more on
-        # every call and never unwraps it: after ~975 resources in one program, RecursionError.
-        pickler = vars(pickle._Pickler)
-        saved = {n: pickler[n] for n in ("_batch_setitems", "save_dict") if n in pickler}
-        try:
-            super().__init__(provider, name, props, opts)
-        finally:
-            for attr, original in saved.items():
-                setattr(pickle._Pickler, attr, original)
+        # What dynamic.Resource.__init__ does, without pickling the same provider again for every
+        # resource: the pickle depends only on the kind and the phase.
+        props[PROVIDER_KEY] = serialized_provider(self.kind_name, pulumi.runtime.is_dry_run())
+        pulumi.CustomResource.__init__(
+            self, f"pulumi-python:{self._resource_type_name}", name, props, opts
+        )
 
     def _fingerprint_input(self, secrets: list[Any]) -> pulumi.Output[str]:
         """A non-secret input derived from the secret: `pulumi preview --diff` then shows
@@ -68,18 +66,39 @@ class CredentialResource(dynamic.Resource):
         Warns, without quoting it, about a guessable secret whose fingerprint is unkeyed."""
         kind = self.kind_name
         fields = vendor_for(kind).inputs.secret_fields
-        key = pulumi.Config(CONFIG_NAMESPACE).get_secret(CONFIG_KEY)
+        # The key as a plain string, not an Output (one fewer per resource): it only ever enters
+        # the HMAC below, and the result is the only thing that leaves this closure.
+        key = pulumi.Config(CONFIG_NAMESPACE).get(CONFIG_KEY) or None
 
-        def compute(values: list[Any]) -> str:
-            team_key, texts = values[0] or None, [str(v) for v in values[1:]]
-            if team_key is None:
+        def compute(values: Any) -> str:
+            texts = [str(v) for v in (values if len(secrets) > 1 else [values])]
+            if key is None:
                 for field, text in zip(fields, texts, strict=True):
                     reason = weakness(text)
                     if reason:
                         pulumi.log.warn(_guessable_message(kind, field, reason), resource=self)
-            return fingerprint(kind, team_key, *texts)
+            return fingerprint(kind, key, *texts)
 
-        return pulumi.Output.unsecret(pulumi.Output.all(key, *secrets).apply(compute))
+        material = pulumi.Output.all(*secrets) if len(secrets) > 1 else secrets[0]
+        return pulumi.Output.unsecret(material.apply(compute))
+
+
+@functools.lru_cache(maxsize=64)
+def serialized_provider(kind: str, validate_in_check: bool) -> str:
+    """``__provider`` of a kind (the SDK's own serializer), once per process and phase.
+
+    A preview's provider validates in ``check``; an update's (``validate_in_check=False``) leaves
+    that to create/update, which the engine runs in parallel."""
+    provider = CredentialProvider(kind, validate_in_check=validate_in_check)
+    # The SDK's serialize_provider (3.272) wraps pickle._Pickler._batch_setitems once more on
+    # every call and never unwraps it: after ~975 calls in one process, RecursionError.
+    pickler = vars(pickle._Pickler)
+    saved = {n: pickler[n] for n in ("_batch_setitems", "save_dict") if n in pickler}
+    try:
+        return str(serialize_provider(provider))
+    finally:
+        for attr, original in saved.items():
+            setattr(pickle._Pickler, attr, original)
 
 
 def _guessable_message(kind: str, field: str, reason: str) -> str:
