@@ -127,3 +127,17 @@ def test_redactor_masks_plain_base64_and_basic_forms() -> None:
     text = redact(f"got {TOKEN} and {base64.b64encode(TOKEN.encode()).decode()} and {basic}")
     assert TOKEN not in text and basic not in text
     assert text.count(MASK) == 3
+
+
+def test_refresh_of_stored_inputs_that_fail_validation_never_quotes_them() -> None:
+    """pydantic's ``input_value='...'`` shows the head and tail of a long secret."""
+    from support.leaks import leaks
+
+    secret = "LeakCanaryStoredToken" + "0123456789abcdef" * 5 + " "  # white space: invalid
+    provider = CredentialProvider(INTERCOM)
+    with pytest.raises(Exception) as failure:
+        provider.read("id", stored_outputs(access_token=secret))
+    message = str(failure.value)
+    assert "input_value" not in message
+    assert "access_token has leading or trailing white space" in message
+    assert leaks({"secret": secret.strip()}, [message]) == []

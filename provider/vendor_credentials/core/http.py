@@ -111,6 +111,8 @@ class Reply:
     headers: Mapping[str, str]
     body: bytes
     endpoint: str
+    # The operation's redactor: vendor text is redacted with it before it is cut to size.
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
 
     def json(self) -> Any:
         """Parsed JSON, or None when the body is not JSON (HTML error pages, truncation)."""
@@ -245,6 +247,7 @@ class Session:
         last: TransientVendorError | None = None
         stop_reason = ""
         origin = _origin_of(url)
+        self._register_credentials(headers, auth)
         for attempt in range(1, attempts + 1):
             hold = self.pacer.remaining(origin)
             if hold > 0:  # this origin asked this process (maybe another thread) to wait
@@ -295,7 +298,7 @@ class Session:
                         retry_after=self.retry_after.seconds(
                             reply.headers, self.clock(), status=reply.status
                         ),
-                        reference=_reference(reply.headers),
+                        reference=_reference(reply.headers, self.redactor),
                     )
                     if last.retry_after and last.retry_after <= self.settings.max_total_wait:
                         # The vendor's word holds for every thread calling this origin, and
@@ -338,6 +341,17 @@ class Session:
         )
         last.args = (last.message(),)
         raise last
+
+    def _register_credentials(
+        self, headers: Mapping[str, str] | None, auth: tuple[str, str] | None
+    ) -> None:
+        """Every credential form this request sends is masked wherever a vendor echoes it."""
+        if auth is not None:
+            self.redactor.add_basic(*auth)
+        for name, value in (headers or {}).items():
+            credential = value.partition(" ")[2].strip()
+            if name.lower() == "authorization" and credential:
+                self.redactor.add(credential)
 
     def _shared_client(self, endpoint: str) -> httpx.Client:
         try:
@@ -399,6 +413,7 @@ class Session:
             headers=response.headers,
             body=b"".join(chunks),
             endpoint=endpoint,
+            redactor=self.redactor,
         )
 
     def _transient(
@@ -489,9 +504,9 @@ def _origin_of(location: str) -> str:
 REFERENCE_HEADERS = ("Correlation-Id", "X-Request-Id", "Request-Id")
 
 
-def _reference(headers: Mapping[str, str]) -> str:
+def _reference(headers: Mapping[str, str], redactor: Redactor) -> str:
     for name in REFERENCE_HEADERS:
         value = headers.get(name)
         if value:
-            return f"{name}: {value[:80]}"
+            return f"{name}: {redactor.clip(value, 80)}"
     return ""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from .errors import InputError
 
 # Pulumi's Python SDK value for "not known yet" during preview (pulumi.runtime.rpc.UNKNOWN).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -144,6 +146,9 @@ class CredentialInputs(BaseModel):
         return [str(getattr(self, name)) for name in self.secret_fields]
 
 
+InputsT = TypeVar("InputsT", bound=CredentialInputs)
+
+
 def _failure_text(error: Any) -> str:
     kind = error["type"]
     if kind == "missing":
@@ -179,3 +184,20 @@ def input_failures(model: type[CredentialInputs], data: dict[str, Any]) -> list[
             failures[field] = f"{field} {_failure_text(error)}"
         return list(failures.items())
     return []
+
+
+def spec_of(model: type[InputsT], data: dict[str, Any]) -> InputsT:
+    """The validated inputs, or an ``InputError`` naming each bad field and never a value.
+
+    ``str()`` of pydantic's ``ValidationError`` quotes the input (``input_value='...'``, the
+    head and tail of a secret), so it must never become a message: this is the one way to
+    validate inputs outside ``check``.
+    """
+    failures = input_failures(model, data)
+    if failures:
+        reasons = "; ".join(reason for _, reason in failures)
+        raise InputError(f"the inputs do not validate: {reasons}")
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise InputError("the inputs do not validate") from None

@@ -8,6 +8,7 @@ pickled. New attributes must get class-level defaults so old pickles keep loadin
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -29,10 +30,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .errors import CredentialRejected, VendorCredentialsError
+from .errors import CredentialRejected, InputError, VendorCredentialsError
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
-from .inputs import UNKNOWN, CredentialInputs, input_failures
+from .inputs import UNKNOWN, CredentialInputs, input_failures, spec_of
 from .redact import Redactor
 from .registry import vendor_for
 from .vendor import Validation, Vendor, iso
@@ -161,8 +162,10 @@ class CredentialProvider(ResourceProvider):
         # Only the plugin process calls configure: show users messages, not Python tracebacks.
         sys.tracebacklimit = 0
         level = os.environ.get("VENDOR_CREDENTIALS_LOG_LEVEL")
-        if level:  # the plugin's stderr reaches the engine's log (pulumi -v=9 --logtostderr)
-            logging.basicConfig(stream=sys.stderr, level=level.upper())
+        if level and not log.handlers:  # stderr reaches the engine's log (-v=9 --logtostderr)
+            # Our logger only: httpx/httpcore debug lines would print vendor headers unredacted.
+            log.addHandler(logging.StreamHandler(sys.stderr))
+            log.setLevel(level.upper())
         type(self).settings = _settings_from(req)
         raw = req.config.get(f"{CONFIG_NAMESPACE}:validateOnPreview")
         type(self).validate_on_preview = str(raw).strip().lower() not in ("false", "0", "no", "off")
@@ -184,7 +187,7 @@ class CredentialProvider(ResourceProvider):
         return found
 
     def _spec(self, props: dict[str, Any]) -> CredentialInputs:
-        spec: CredentialInputs = self._vendor.inputs.model_validate(self.inputs_of(props))
+        spec: CredentialInputs = spec_of(self._vendor.inputs, self.inputs_of(props))
         return spec
 
     def _redactor(self, props: dict[str, Any]) -> Redactor:
@@ -203,7 +206,10 @@ class CredentialProvider(ResourceProvider):
             settings=self.settings,
         )
         log.debug("validating %s against %s", vendor.kind, vendor.vendor)
-        return vendor.validate(spec, session)
+        validation = vendor.validate(spec, session)
+        # Identity is vendor text stored in plain state: an echoed token must not ride along.
+        identity = {key: redactor(str(value)) for key, value in validation.identity.items()}
+        return dataclasses.replace(validation, identity=identity)
 
     def _outputs(
         self,
@@ -233,8 +239,9 @@ class CredentialProvider(ResourceProvider):
         )
         return outs
 
-    def _fail(self, exc: BaseException, props: dict[str, Any], operation: str) -> ProviderError:
-        redact = self._redactor(props)
+    def _fail(self, exc: BaseException, redact: Redactor, operation: str) -> ProviderError:
+        """The operation's error, redacted by the operation's own redactor: it knows the input
+        secrets and every token the vendor issued during the operation."""
         if isinstance(exc, VendorCredentialsError):
             text = str(exc)
         else:  # a bug of ours: say where, never echo arbitrary text unredacted
@@ -315,38 +322,41 @@ class CredentialProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        redactor = self._redactor(props)
         try:
             spec = self._spec(props)
-            validation = self.prove(spec, self._redactor(props))
+            validation = self.prove(spec, redactor)
             outs = self._outputs(
                 spec, validation=validation, known_fingerprint=props.get("fingerprint")
             )
             return CreateResult(f"{self.kind}-{uuid.uuid4().hex}", outs)
         except Exception as exc:
-            raise self._fail(exc, props, "create") from None
+            raise self._fail(exc, redactor, "create") from None
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        redactor = self._redactor(news)
         try:
             spec = self._spec(news)
             if olds.get("status") == "valid" and self._same_inputs(olds, spec):
                 return UpdateResult(self._relabelled(olds, spec, news.get("fingerprint")))
-            validation = self.prove(spec, self._redactor(news))
+            validation = self.prove(spec, redactor)
             return UpdateResult(
                 self._outputs(
                     spec, validation=validation, known_fingerprint=news.get("fingerprint")
                 )
             )
         except Exception as exc:
-            raise self._fail(exc, news, "update") from None
+            raise self._fail(exc, redactor, "update") from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        redactor = self._redactor(props)
         try:
             spec = self._spec(props)
             try:
-                validation: Validation | None = self.prove(spec, self._redactor(props))
+                validation: Validation | None = self.prove(spec, redactor)
                 reason = ""
             except CredentialRejected as rejected:
-                validation, reason = None, self._redactor(props)(rejected.reason)
+                validation, reason = None, redactor(rejected.reason)
             outs = self._outputs(
                 spec,
                 validation=validation,
@@ -355,7 +365,7 @@ class CredentialProvider(ResourceProvider):
         except Exception as exc:
             # Transient or unreadable answers fail the refresh for this resource and leave its
             # state exactly as it was: never dropped, never marked invalid.
-            raise self._fail(exc, props, "refresh") from None
+            raise self._fail(exc, redactor, "refresh") from None
         material = {k: v for k, v in outs.items() if k not in VOLATILE_OUTPUTS}
         if all(props.get(k) == v for k, v in material.items()):
             for name in VOLATILE_OUTPUTS:
@@ -366,7 +376,7 @@ class CredentialProvider(ResourceProvider):
     def _same_inputs(self, olds: dict[str, Any], spec: CredentialInputs) -> bool:
         try:
             return bool(self._spec(olds) == spec)
-        except ValueError:  # stored inputs this version no longer accepts: validate again
+        except (ValueError, InputError):  # stored inputs this version no longer accepts
             return False
 
     def _relabelled(

@@ -1,54 +1,151 @@
 """Remove secrets from any text before it can reach a message, a log line or a report.
 
-Secrets are registered before the first request of an operation; the redactor also knows the
-encodings a secret travels in (HTTP Basic's base64, URL encoding) so an echo in any of them is
-caught.
+Secrets are registered before the first request of an operation (and every token a vendor issues
+during it, and every form a request sends, such as an HTTP Basic header). The redactor masks:
+
+* any run of ``RUN`` or more characters of a secret, not just whole matches: an echo cut short,
+  spliced into other text or partly quoted still loses every long piece;
+* the same in each encoding a secret travels or is echoed in: URL encoding (upper- and lower-case
+  ``%xx``, ``+`` for spaces), base64 and URL-safe base64 at each of the three byte alignments
+  (so a secret inside a longer base64 string, like Basic's ``user:secret``, is caught too), hex,
+  and the escaping of ``repr`` and JSON (a vendor error field that is not a string);
+* whole shorter secrets (4 to ``RUN - 1`` characters) wherever they appear.
+
+Speed: every ``RUN``-character piece of every form is indexed in one set when a secret is added
+(cached per secret); a message is scanned once with a window of ``RUN`` characters, one set
+lookup per position, whatever the number or length of secrets.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
 MASK = "[REDACTED]"
+RUN = 12  # any run of this many characters of a secret (or of an encoding of it) is masked
 _MIN_SECRET_LEN = 4  # shorter strings would mask ordinary words; check() refuses empty secrets
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
-def _variants(secret: str) -> set[str]:
-    raw = secret.encode()
-    forms = {
-        secret,
-        quote(secret, safe=""),
-        quote_plus(secret),
-        base64.b64encode(raw).decode(),
-        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+def _lower_percent(text: str) -> str:
+    return _PERCENT.sub(lambda m: m.group().lower(), text)
+
+
+def _escaped(secret: str) -> set[str]:
+    """The secret as ``repr`` and JSON show it inside a larger structure."""
+    return {
+        repr(secret)[1:-1],
+        secret.replace("\\", "\\\\").replace("'", "\\'"),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
     }
-    return {f for f in forms if len(f) >= _MIN_SECRET_LEN}
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    """Standard and URL-safe base64, with and without padding, at each byte alignment."""
+    forms: set[str] = set()
+    for start in range(3):
+        chunk = raw[start:]
+        for encoded in (base64.b64encode(chunk), base64.urlsafe_b64encode(chunk)):
+            text = encoded.decode()
+            forms |= {text, text.rstrip("=")}
+    return forms
+
+
+@lru_cache(maxsize=256)
+def variants(secret: str) -> frozenset[str]:
+    """Every form of ``secret`` this package knows it may travel or be echoed in."""
+    raw = secret.encode()
+    forms = {secret, raw.hex(), raw.hex().upper(), *_escaped(secret), *_base64_forms(raw)}
+    for encoded in (quote(secret, safe=""), quote_plus(secret)):
+        forms |= {encoded, _lower_percent(encoded)}
+    return frozenset(f for f in forms if len(f) >= _MIN_SECRET_LEN)
+
+
+@lru_cache(maxsize=256)
+def _pieces(secret: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(every ``RUN``-character piece of the long forms, the short forms whole)."""
+    pieces: set[str] = set()
+    short: set[str] = set()
+    for form in variants(secret):
+        if len(form) < RUN:
+            short.add(form)
+        else:
+            pieces.update(form[i : i + RUN] for i in range(len(form) - RUN + 1))
+    return frozenset(pieces), frozenset(short)
+
+
+def basic_forms(user: str, password: str) -> set[str]:
+    """What an HTTP Basic header carries: base64 of ``user:password`` (padded or not)."""
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    urlsafe = base64.urlsafe_b64encode(f"{user}:{password}".encode()).decode()
+    return {encoded, encoded.rstrip("="), urlsafe, urlsafe.rstrip("="), f"{user}:{password}"}
 
 
 class Redactor:
-    """Masks registered secrets (and their common encodings) in text."""
+    """Masks registered secrets (any long piece of them, in any known encoding) in text."""
 
-    __slots__ = ("_forms",)
+    __slots__ = ("_order", "_pieces", "_whole")
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._forms: set[str] = set()
+        self._pieces: set[str] = set()
+        self._whole: set[str] = set()  # matched whole: short secrets, Basic user:password forms
+        self._order: list[str] = []
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str) -> None:
-        """Register a secret, e.g. the client id and secret pair of a Basic header."""
-        if secret:
-            self._forms |= _variants(secret)
+        """Register a secret (an input secret, or a token a vendor just issued)."""
+        if len(secret) < _MIN_SECRET_LEN:
+            return
+        pieces, short = _pieces(secret)
+        self._pieces |= pieces
+        if short - self._whole:
+            self._whole |= short
+            self._order = sorted(self._whole, key=len, reverse=True)
 
     def add_basic(self, user: str, password: str) -> None:
-        """Register the base64 form an HTTP Basic header carries."""
-        self._forms |= _variants(f"{user}:{password}")
+        """Register an HTTP Basic pair: the password, and the header's encoding of the pair.
+
+        The user part (a client id, or a Docs API key with password ``X``) is masked only inside
+        the pair: a client id is not a secret and stays readable elsewhere.
+        """
         self.add(password)
+        self._whole |= {f for f in basic_forms(user, password) if len(f) >= _MIN_SECRET_LEN}
+        self._order = sorted(self._whole, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
-        for form in sorted(self._forms, key=len, reverse=True):
+        if not text:
+            return text
+        for form in self._order:
             if form in text:
                 text = text.replace(form, MASK)
-        return text
+        return self._mask_runs(text) if self._pieces else text
+
+    def clip(self, text: str, limit: int) -> str:
+        """Redact, then cut to ``limit`` characters: a cut never leaves half a secret behind."""
+        redacted = self(text)
+        return redacted if len(redacted) <= limit else redacted[: limit - 3] + "..."
+
+    def _mask_runs(self, text: str) -> str:
+        pieces = self._pieces
+        spans: list[tuple[int, int]] = []
+        for i in range(len(text) - RUN + 1):
+            if text[i : i + RUN] in pieces:
+                if spans and i <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], i + RUN)
+                else:
+                    spans.append((i, i + RUN))
+        if not spans:
+            return text
+        out: list[str] = []
+        last = 0
+        for start, end in spans:
+            out += [text[last:start], MASK]
+            last = end
+        out.append(text[last:])
+        return "".join(out)

@@ -92,14 +92,16 @@ class Vendor(Generic[InputsT]):
             endpoint=reply.endpoint,
             status=reply.status,
             summary=summary,
-            code=code[:100],
-            detail=message[:300],
+            code=reply.redactor.clip(code, 100),  # redact first: a cut never halves a secret
+            detail=reply.redactor.clip(message, 300),
             hint=self.fix_hint,
             reference=_reference_of(reply),
         )
 
     def malformed(self, reply: Reply, summary: str) -> MalformedResponse:
-        content_type = reply.headers.get("content-type", "unknown").split(";")[0]
+        content_type = reply.redactor.clip(
+            reply.headers.get("content-type", "unknown").split(";")[0], 80
+        )
         return MalformedResponse(
             vendor=self.vendor,
             endpoint=reply.endpoint,
@@ -129,4 +131,4 @@ class Vendor(Generic[InputsT]):
 def _reference_of(reply: Reply) -> str:
     from .http import _reference
 
-    return _reference(reply.headers)
+    return _reference(reply.headers, reply.redactor)

@@ -43,6 +43,9 @@ class Fault(StrEnum):
     BAD_EXPIRES_IN = "bad_expires_in"
     HUGE_BODY = "huge_body"
     ECHO_SECRET = "echo_secret"
+    ECHO_ISSUED_TOKEN = "echo_issued_token"  # the probe's 401 repeats the token it was shown
+    ECHO_AFTER_PREAMBLE = "echo_after_preamble"  # the secret near the end of a long message
+    ECHO_AUTHORIZATION = "echo_authorization"  # the Authorization header (or form body) repeated
     HANG = "hang"
     RESET = "reset"
 
@@ -54,6 +57,19 @@ class Fault(StrEnum):
 
 #: Faults that only make sense on token endpoints; with no path they skip other routes.
 TOKEN_ONLY_FAULTS: Final = frozenset({Fault.MISSING_ACCESS_TOKEN, Fault.BAD_EXPIRES_IN})
+#: Faults that, with no path, skip token endpoints: the probe shows the token just issued.
+PROBE_ONLY_FAULTS: Final = frozenset({Fault.ECHO_ISSUED_TOKEN})
+#: Faults answered by a 401 that repeats what the request carried (leaks to be redacted).
+ECHO_FAULTS: Final = frozenset(
+    {
+        Fault.ECHO_SECRET,
+        Fault.ECHO_ISSUED_TOKEN,
+        Fault.ECHO_AFTER_PREAMBLE,
+        Fault.ECHO_AUTHORIZATION,
+    }
+)
+# Long enough that the secret straddles a 300-character cut of the vendor's message.
+ECHO_PREAMBLE: Final = "The credential presented with this request could not be verified. " * 4
 
 
 # --------------------------------------------------------------------------- requests/replies
@@ -396,6 +412,16 @@ class Api:
         """The secret a request carried, for the echo_secret fault (a leak to be redacted)."""
         auth = parse_auth(request.headers)
         return auth.password if auth.scheme == "basic" else auth.token
+
+    def echo_reply(self, fault: Fault, route: Route, request: Request) -> Reply:
+        """The 401 of an echo fault: the secret, the Authorization header or the form body."""
+        if fault is Fault.ECHO_AUTHORIZATION:
+            echoed = request.headers.get("authorization") or request.body.decode("utf-8", "replace")
+        else:
+            echoed = self.presented_secret(route, request)
+        if fault is Fault.ECHO_AFTER_PREAMBLE:
+            echoed = ECHO_PREAMBLE + echoed
+        return self.echo_secret_reply(route, echoed)
 
 
 def _label(cred: Credential | None, presented: str) -> str | None:

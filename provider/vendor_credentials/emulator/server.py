@@ -25,6 +25,8 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from .base import (
+    ECHO_FAULTS,
+    PROBE_ONLY_FAULTS,
     TOKEN_ONLY_FAULTS,
     Api,
     Context,
@@ -80,7 +82,9 @@ class _QueuedFault:
     def matches(self, route: Route) -> bool:
         if self.path is not None:
             return self.path == route.path
-        return route.token_endpoint or self.fault not in TOKEN_ONLY_FAULTS
+        if route.token_endpoint:
+            return self.fault not in PROBE_ONLY_FAULTS
+        return self.fault not in TOKEN_ONLY_FAULTS
 
 
 @dataclass(frozen=True)
@@ -500,8 +504,8 @@ class Emulator:
             return html_502_reply()
         if fault is Fault.HUGE_BODY:
             return huge_reply()
-        if fault is Fault.ECHO_SECRET:
-            return api.echo_secret_reply(route, api.presented_secret(route, request))
+        if fault in ECHO_FAULTS:
+            return api.echo_reply(fault, route, request)
         if fault is Fault.RESET:
             return None
         reply = route.handler(ctx, request)
