@@ -73,11 +73,11 @@ def _standard_retry_after(raw: str | None, now: float) -> float | None:
     seconds = _finite(raw)
     if seconds is not None:
         return seconds
-    try:
-        moment = parsedate_to_datetime(raw.strip())
-    except (TypeError, ValueError, IndexError):
+    try:  # vendor text: a year or offset out of range is "no usable header", never a crash
+        seconds = parsedate_to_datetime(raw.strip()).timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, moment.timestamp() - now)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 @dataclass(frozen=True)
