@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -106,3 +107,28 @@ def test_table_says_so_when_there_are_no_findings() -> None:
         Stack("prod", "organization/app/prod", (replace(TALKDESK, fingerprint="fp1:9"),)),
     )
     assert "No findings" in table(report)
+
+
+def test_vendor_text_cannot_inject_markup_into_a_pull_request_comment() -> None:
+    """Identity and reasons come from vendors (or from whoever answers at a base_url)."""
+    hostile = (
+        "x | injected | cell\n## Heading <img src=x onerror=alert(1)></details> "
+        "[click](https://evil.example) ![i](https://evil.example/p.png) `code` **bold** "
+        "@octocat @org/team #123 www.evil.example \x1b[31m"
+    )
+    cred = replace(
+        TALKDESK,
+        status="invalid",
+        status_reason=hostile,
+        identity={"account_name": hostile, "client_id": "c1", "scopes": ""},
+    )
+    text = markdown(make_report(Stack("dev", "organization/app/dev", (cred,))))
+    body = "\n".join(line for line in text.splitlines() if "evil" in line)
+    assert body, text
+    for line in body.splitlines():  # every row keeps its table's cells: 5 findings, 8 rows
+        assert len(re.findall(r"(?<!\\)\|", line)) in (6, 9), line
+    for raw in ("<img", "](https://", "![", "\n## ", "\x1b", "@octocat", "#123"):
+        assert raw not in text, raw
+    assert text.count("</details>") == 1  # only the report's own
+    assert "https://evil" not in text and "www.evil" not in text  # no autolink
+    assert "\\`code\\`" in body and "\\*\\*bold\\*\\*" in body

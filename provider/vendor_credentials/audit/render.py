@@ -43,6 +43,7 @@ JSON schema, version 1 (fields are only ever added within a version)::
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -305,22 +306,39 @@ def table(report: Report) -> str:
 
 
 # -- markdown ------------------------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")  # inline markup; a cell has no line start
+_MENTION = re.compile(r"(?<![\w@])([@#])(?=\w)")  # @user, @org/team, #123: no pings or links
+_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+
+
 def _md(text: str) -> str:
-    """A table cell: pipes escaped, one line."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or " "
+    """Vendor text (identity, reasons) made inert in a pull-request comment: one line, HTML
+    escaped, markdown punctuation escaped, no mention, issue link or autolink, pipes kept in
+    their cell."""
+    text = _CONTROL.sub(" ", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MENTION.sub("\\1\u2060", text)  # a word joiner: shown as is, never a link
+    text = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + "\u2060" + m.group(1)[-1], text)
+    return text or " "
 
 
 def _code(text: str) -> str:
-    return f"`{text}`" if text and "`" not in text else _md(text)
+    """A code span (no markdown, HTML or links inside) for values without backticks."""
+    clean = _CONTROL.sub(" ", text)
+    if not clean or "`" in clean:
+        return _md(text)
+    return "`" + clean.replace("|", "\\|") + "`"
 
 
 def markdown(report: Report) -> str:
     """For a pull-request comment: findings first, the credentials folded below."""
-    names = ", ".join(f"`{s.name}`" for s in report.stacks)
+    names = ", ".join(_code(s.name) for s in report.stacks)
     out = [
         f"### Vendor credential audit: {names}",
         "",
-        f"**{_counts(report)}** | project `{report.project}` | {_mode_text(report)} | "
+        f"**{_counts(report)}** | project {_code(report.project)} | {_mode_text(report)} | "
         f"as of {report.as_of:%Y-%m-%d %H:%M} UTC | production: {_production_text(report)}",
         "",
     ]
@@ -334,7 +352,7 @@ def markdown(report: Report) -> str:
     else:
         out.append("No findings: the stacks agree and every credential is proved and valid.")
     if report.notes:
-        out += ["", *(f"> {note}" for note in report.notes)]
+        out += ["", *(f"> {_md(note)}" for note in report.notes)]
     out += [
         "",
         "<details><summary>Credentials per stack</summary>",
