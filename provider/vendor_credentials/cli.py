@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `audit` subcommand: compare the credentials of a project's stacks."""
-    from .audit.command import duration, moment, pattern
+    from .audit.command import duration, moment, origin, pattern
 
     audit = sub.add_parser(
         "audit",
@@ -77,6 +77,15 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="validate each credential against its vendor now (decrypts the secrets with "
         "PULUMI_CONFIG_PASSPHRASE; writes nothing to state) instead of trusting state",
+    )
+    audit.add_argument(
+        "--allow-origin",
+        metavar="ORIGIN",
+        type=origin,
+        action="append",
+        help="with --live: an origin (scheme://host[:port]) a credential's stored base_url may "
+        "point at; repeatable. Without it, a credential whose base_url is not the vendor's own "
+        "host is not sent and is reported (anyone who can write state can change base_url)",
     )
     audit.add_argument(
         "--format",

@@ -341,7 +341,7 @@ def live(world: World, drifted: Run) -> Iterator[LiveRun]:
     before = world.dev.stack.credentials()
     world.emulator.revoke(app_id)
     try:
-        run = audit_json(world, "--live")
+        run = audit_json(world, "--live", "--allow-origin", world.emulator.base_url)
     finally:
         world.emulator.restore(app_id)
     yield LiveRun(run, before, world.dev.stack.credentials())

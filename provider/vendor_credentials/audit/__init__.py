@@ -30,11 +30,14 @@ def audit(
     backend_url: str | None = None,
     env: Mapping[str, str] | None = None,
     as_of: datetime | None = None,
+    allowed_origins: Sequence[str] = (),
 ) -> Report:
     """Read the stacks (and with ``live`` ask the vendors), then judge them.
 
     ``env`` replaces ``os.environ`` for the CLI (tests); ``as_of`` replaces "now" for ages and
-    expiries (reproducible reports). Raises ``AuditError`` when the audit cannot run.
+    expiries (reproducible reports); ``allowed_origins``: with ``live``, origins other than the
+    vendors' own hosts a stored ``base_url`` may send secrets to. Raises ``AuditError`` when
+    the audit cannot run.
     """
     from . import findings
     from .stacks import AuditError, PulumiCli, cli_env, find_pulumi, read_stack, resolve_stacks
@@ -49,7 +52,7 @@ def audit(
     if live:
         from .live import check_live
 
-        stacks = check_live(read)
+        stacks = check_live(read, frozenset(allowed_origins))
     else:
         stacks = [stack for stack, _ in read]
     del read  # with --live it holds decrypted secrets: drop them as soon as they are used

@@ -37,6 +37,16 @@ def moment(text: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def origin(text: str) -> str:
+    """argparse type: an origin as ``base_url`` accepts it, normalised the same way."""
+    from ..core.inputs import normalized_origin
+
+    try:
+        return normalized_origin(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' {exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Audit, print the report on stdout, return the exit code (0, 1 findings, 2 failed)."""
     from . import audit
@@ -57,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             live=args.live,
             backend_url=args.backend_url,
             as_of=args.as_of,
+            allowed_origins=args.allow_origin or (),
         )
     except AuditError as exc:
         print(f"vendor-credentials audit: could not audit: {exc}", file=sys.stderr)

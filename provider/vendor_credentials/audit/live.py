@@ -9,7 +9,7 @@ module: status, redacted reason, identity, scopes and times. State is never writ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,7 +20,10 @@ from .model import Credential, Stack
 MAX_WORKERS = 8  # concurrent vendor checks; the HTTP client is shared and thread-safe
 
 
-def check_live(stacks: Sequence[tuple[Stack, Mapping[str, Mapping[str, Any]]]]) -> list[Stack]:
+def check_live(
+    stacks: Sequence[tuple[Stack, Mapping[str, Mapping[str, Any]]]],
+    allowed_origins: Collection[str] = (),
+) -> list[Stack]:
     """Each stack with every credential replaced by the result of a fresh vendor check."""
     jobs = [
         (stack_index, cred, revealed.get(cred.urn) or {})
@@ -28,7 +31,7 @@ def check_live(stacks: Sequence[tuple[Stack, Mapping[str, Mapping[str, Any]]]]) 
         for cred in stack.credentials
     ]
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        checked = list(pool.map(lambda job: check_one(job[1], job[2]), jobs))
+        checked = list(pool.map(lambda job: check_one(job[1], job[2], allowed_origins), jobs))
     result: list[Stack] = []
     for stack_index, (stack, _) in enumerate(stacks):
         mine = tuple(c for (i, _, _), c in zip(jobs, checked, strict=True) if i == stack_index)
@@ -36,8 +39,15 @@ def check_live(stacks: Sequence[tuple[Stack, Mapping[str, Mapping[str, Any]]]]) 
     return result
 
 
-def check_one(cred: Credential, outputs: Mapping[str, Any]) -> Credential:
-    """One credential checked against its vendor now; never raises for a vendor's answer."""
+def check_one(
+    cred: Credential, outputs: Mapping[str, Any], allowed_origins: Collection[str] = ()
+) -> Credential:
+    """One credential checked against its vendor now; never raises for a vendor's answer.
+
+    ``base_url`` is read back from state, where anyone who can write state (without the
+    passphrase) can change it: the secret goes only to the vendor's own hosts, or to an origin
+    the operator allowed on the command line (``--allow-origin``).
+    """
     from ..core.errors import CredentialRejected, VendorCredentialsError
     from ..core.inputs import input_failures
     from ..core.provider import CredentialProvider
@@ -57,6 +67,8 @@ def check_one(cred: Credential, outputs: Mapping[str, Any]) -> Credential:
         reasons = "; ".join(reason for _, reason in failures)
         return replace(base, live_error=f"the inputs in state do not validate ({reasons})")
     spec = model.model_validate(data)
+    if spec.base_url and spec.base_url not in allowed_origins:
+        return replace(base, live_error=refused_origin(spec.base_url))
     redact = Redactor(spec.secrets())
     try:
         validation = provider.prove(spec, redact)
@@ -76,4 +88,15 @@ def check_one(cred: Credential, outputs: Mapping[str, Any]) -> Credential:
         scopes=tuple(sorted(validation.scopes)),
         validated_at=validation.validated_at.replace(microsecond=0),
         expires_at=validation.expires_at.replace(microsecond=0) if validation.expires_at else None,
+    )
+
+
+def refused_origin(base_url: str) -> str:
+    """Why a credential was not sent to the ``base_url`` stored in state."""
+    from ..core.redact import safe_url
+
+    shown = safe_url(base_url)
+    return (
+        f"not sent: its stored base_url {shown} is not the vendor's own host (state can be "
+        f"changed without the passphrase); if you trust it, run again with --allow-origin {shown}"
     )

@@ -74,8 +74,16 @@ class PulumiCli:
 
     @property
     def backend(self) -> str:
+        from ..core.redact import safe_url
+
         url = self.env.get("PULUMI_BACKEND_URL")
-        return f"backend {url}" if url else "the backend `pulumi` is logged in to"
+        return f"backend {safe_url(url)}" if url else "the backend `pulumi` is logged in to"
+
+    def _redact(self, text: str) -> str:
+        """pulumi masks a URL's user:password in its errors, not a password in the query."""
+        from ..core.redact import url_redactor
+
+        return url_redactor(self.env.get("PULUMI_BACKEND_URL") or "")(text)
 
     def run(self, *args: str) -> str:
         """stdout of a successful command; ``CliFailure`` with pulumi's message otherwise."""
@@ -96,7 +104,8 @@ class PulumiCli:
             except OSError as exc:
                 raise AuditError(f"could not run {self.binary}: {exc.strerror}") from None
         if done.returncode != 0:
-            raise CliFailure(_error_text(done.stderr) or f"exit code {done.returncode}")
+            text = self._redact(_error_text(done.stderr))
+            raise CliFailure(text or f"exit code {done.returncode}")
         return done.stdout
 
 

@@ -122,6 +122,11 @@ def _base_url(value: str) -> str:
     return f"{parts.scheme}://{netloc_host}" + (f":{port}" if port is not None else "")
 
 
+def normalized_origin(value: str) -> str:
+    """An origin as ``base_url`` accepts and stores it; ``ValueError`` saying what to fix."""
+    return _base_url(value)
+
+
 Secret = Annotated[str, AfterValidator(_secret)]
 Identifier = Annotated[str, AfterValidator(_identifier)]
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]

@@ -29,6 +29,7 @@ MASK = "[REDACTED]"
 RUN = 12  # any run of this many characters of a secret (or of an encoding of it) is masked
 _MIN_SECRET_LEN = 4  # shorter strings would mask ordinary words; check() refuses empty secrets
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
+_SECRET_KEYS = ("pass", "secret", "token", "key", "auth")  # query keys whose values are secret
 
 
 def _lower_percent(text: str) -> str:
@@ -149,3 +150,45 @@ class Redactor:
             last = end
         out.append(text[last:])
         return "".join(out)
+
+
+def safe_url(url: str) -> str:
+    """``url`` fit to print: user info and every query value masked (``****``), like
+    ``postgres://****:****@db:5432/pulumi?sslmode=****``. Anything unparsable is masked whole
+    after its scheme. Every URL this package prints goes through here."""
+    from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://****" if sep else "****"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        netloc = ("****:****@" if parts.password is not None else "****@") + netloc
+    query = "&".join(
+        f"{key}=****" for key, _ in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, "****" if parts.fragment else ""))
+
+
+def url_redactor(url: str) -> Redactor:
+    """A redactor for text that may quote ``url``'s password or query values (a CLI's error)."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    redactor = Redactor()
+    try:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query)
+    except ValueError:
+        return redactor
+    secrets = [parts.password or ""]
+    secrets += [v for k, v in query if any(w in k.lower() for w in _SECRET_KEYS)]
+    for secret in secrets:
+        redactor.add(secret)
+        redactor.add(unquote(secret))
+    return redactor
