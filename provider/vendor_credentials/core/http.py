@@ -391,18 +391,15 @@ class Session:
             # to each read, this deadline to the whole body.
             deadline = time.monotonic() + self.settings.read_timeout
             limit = self.settings.max_body_bytes
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:  # refused before a byte is read
+                raise self._too_large(endpoint, response.status_code, limit)
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():  # content-encoding (gzip...) undone
                 size += len(chunk)
                 if size > limit:
-                    raise MalformedResponse(
-                        vendor=self.vendor,
-                        endpoint=endpoint,
-                        status=response.status_code,
-                        summary=f"response body larger than {limit} bytes, not read",
-                        hint="a proxy or gateway in between may be answering instead of the vendor",
-                    )
+                    raise self._too_large(endpoint, response.status_code, limit)
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("the body did not arrive within the read timeout")
@@ -414,6 +411,15 @@ class Session:
             body=b"".join(chunks),
             endpoint=endpoint,
             redactor=self.redactor,
+        )
+
+    def _too_large(self, endpoint: str, status: int, limit: int) -> MalformedResponse:
+        return MalformedResponse(
+            vendor=self.vendor,
+            endpoint=endpoint,
+            status=status,
+            summary=f"response body larger than {limit} bytes, not read",
+            hint="a proxy or gateway in between may be answering instead of the vendor",
         )
 
     def _transient(

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..core.errors import InputError
 from ..core.inputs import UNKNOWN
 from ..core.provider import OUTPUT_NAMES, REQUESTED_PREFIX, CredentialProvider, ProviderError
 from .kinds import KindInfo, camel
@@ -31,7 +32,7 @@ def validate_for_preview(
         return
     try:
         spec = provider._spec(news)
-    except ValidationError:
+    except (ValidationError, InputError):
         return  # check has already reported it, field by field
     failure = provider._check_with_vendor(spec, news)
     if failure is not None:
