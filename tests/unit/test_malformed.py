@@ -23,6 +23,9 @@ from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
 
 ATTEMPTS = 2
 SETTINGS = HttpSettings(connect_timeout=1.0, read_timeout=0.3, max_attempts=ATTEMPTS)
+# Only the hang fault is about the read timeout; on a loaded machine 0.3 s can pass before the
+# headers of a 20 MB answer arrive, and the retry then meets no fault at all.
+PATIENT = HttpSettings(connect_timeout=1.0, read_timeout=10.0, max_attempts=ATTEMPTS)
 HS = DEMO_CREDENTIALS["helpscout_mailbox"]
 TD = DEMO_CREDENTIALS["talkdesk"]
 
@@ -123,6 +126,10 @@ def clean_emulator(emulator: Emulator) -> Iterator[None]:
     emulator.clear_faults()
 
 
+def settings_for(fault: Fault) -> HttpSettings:
+    return SETTINGS if fault.fault == "hang" else PATIENT
+
+
 def inject(emulator: Emulator, fault: Fault) -> None:
     path = fault.call.split()[1] if fault.call else None
     emulator.inject(fault.fault, path=path, times=fault.times, seconds=1.0)
@@ -157,7 +164,7 @@ def test_fault_is_a_typed_error_naming_vendor_and_endpoint(
         vendor=vendor.vendor,
         retry_after=vendor.retry_after,
         redactor=Redactor(spec.secrets()),
-        settings=SETTINGS,
+        settings=settings_for(fault),
         sleep=lambda _seconds: None,
         pacer=Pacer(),
     )
@@ -168,9 +175,9 @@ def test_fault_is_a_typed_error_naming_vendor_and_endpoint(
 
 
 @pytest.fixture
-def provider_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def provider_settings(monkeypatch: pytest.MonkeyPatch, fault: Fault) -> None:
     """Short timeouts and few attempts for the provider, as stack config would set them."""
-    monkeypatch.setattr(CredentialProvider, "settings", SETTINGS)
+    monkeypatch.setattr(CredentialProvider, "settings", settings_for(fault))
 
 
 @pytest.mark.usefixtures("provider_settings")
