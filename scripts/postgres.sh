@@ -13,11 +13,16 @@
 # (no Unix socket), on PG_PORT, else its previous port, else a free one picked at random, with
 # scram-sha-256 password authentication. Role `pulumi` (not a superuser) owns database `pulumi`,
 # where the Pulumi CLI creates its table (`pulumi_state`) on first use. As root, initdb and the
-# server run as the `postgres` OS user (initdb refuses root), which then owns data/.
+# server run as the `postgres` OS user (initdb refuses root), which then owns data/; when that user
+# cannot enter DIR (a clone under a private directory such as `mktemp -d` or /root), data/ and
+# server.log live in $PG_RUN_BASE/<hash of DIR> instead (default /var/tmp/vendor-credentials-postgres,
+# mode 0700, owned by postgres), and DIR keeps connection.env and a `rundir` file naming the place.
+# No file this script creates is readable by other users (umask 077).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEFAULT_DIR="$ROOT/.pulumi-state/postgres"
+RUN_BASE="${PG_RUN_BASE:-/var/tmp/vendor-credentials-postgres}"
 DB_NAME=pulumi
 DB_ROLE=pulumi
 
@@ -73,13 +78,48 @@ cmd_install() {
 
 BIN=""
 DIR=""
+RUN=""   # where data/ and server.log live: DIR, or a private place the postgres user can reach
 DATA=""
 
 setup_paths() {
+  umask 077  # server files: cluster, log, connection.env (not for `install`: apt needs its own)
   DIR="${1:-$DEFAULT_DIR}"
   case "$DIR" in /*) ;; *) DIR="$PWD/$DIR" ;; esac
-  DATA="$DIR/data"
+  RUN="$DIR"
+  if [ -f "$DIR/rundir" ]; then
+    RUN="$(cat "$DIR/rundir")"
+  fi
+  DATA="$RUN/data"
   BIN="$(find_bindir)" || die "PostgreSQL is not installed: run 'scripts/postgres.sh install'"
+}
+
+# As root, the server runs as `postgres`, which must be able to enter the directory of its data.
+# A DIR it cannot reach gets a run directory under RUN_BASE, private to postgres (and root).
+choose_rundir() {
+  RUN="$DIR"
+  rm -f "$DIR/rundir"
+  if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$DIR"; then
+    DATA="$RUN/data"
+    return 0
+  fi
+  if [ ! -d "$RUN_BASE" ]; then
+    mkdir -p "$(dirname "$RUN_BASE")"
+    mkdir -m 0700 "$RUN_BASE"
+    chown postgres:postgres "$RUN_BASE"
+  fi
+  local owner
+  owner="$(stat -c %U "$RUN_BASE")"
+  [ "$owner" = postgres ] || [ "$owner" = root ] \
+    || die "$RUN_BASE belongs to $owner, not postgres: remove it or set PG_RUN_BASE"
+  runuser -u postgres -- test -x "$RUN_BASE" \
+    || die "the postgres OS user cannot reach $RUN_BASE: set PG_RUN_BASE to a directory it can enter"
+  RUN="$RUN_BASE/$(printf '%s' "$DIR" | sha256sum | cut -c1-16)"
+  rm -rf "$RUN"
+  mkdir -m 0700 "$RUN"
+  chown postgres:postgres "$RUN"
+  printf '%s\n' "$RUN" > "$DIR/rundir"
+  DATA="$RUN/data"
+  log "the postgres OS user cannot enter $DIR: data and server.log go to $RUN"
 }
 
 # Run a server binary as the cluster's owner: `postgres` when we are root, else ourselves.
@@ -118,17 +158,19 @@ new_password() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 
 init_cluster() {
   local superpass pwfile
-  mkdir -p "$DIR"
+  if [ ! -d "$DIR" ]; then
+    (umask 022 && mkdir -p "$DIR")  # parents as usual; DIR itself: enter, but not list
+    chmod 0711 "$DIR"
+  fi
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || die "OS user 'postgres' is missing (it comes with Debian's postgresql package)"
-    runuser -u postgres -- test -x "$DIR" \
-      || die "the postgres OS user cannot reach $DIR: use a directory whose parents are world-searchable"
   fi
+  choose_rundir
   rm -rf "$DATA"
   mkdir -m 0700 "$DATA"
   superpass="$(new_password)"
-  pwfile="$DIR/.superuser-password"
-  (umask 077; printf '%s\n' "$superpass" > "$pwfile")
+  pwfile="$RUN/.superuser-password"
+  printf '%s\n' "$superpass" > "$pwfile"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$DATA" "$pwfile"
   fi
@@ -139,6 +181,7 @@ init_cluster() {
     cat "$DIR/initdb.log" >&2
     die "initdb failed (log above, also in $DIR/initdb.log)"
   fi
+  # (initdb.log stays in DIR: root writes it, the redirection is ours)
   rm -f "$pwfile"
   # Loopback TCP only; no Unix socket (its default directory belongs to the system cluster).
   cat >> "$DATA/postgresql.conf" <<CONF
@@ -150,9 +193,7 @@ max_connections = 50
 shared_buffers = 32MB
 password_encryption = 'scram-sha-256'
 CONF
-  (
-    umask 077
-    cat > "$DIR/connection.env" <<ENV
+  cat > "$DIR/connection.env" <<ENV
 PG_SUPERUSER_PASSWORD=$superpass
 PGHOST=127.0.0.1
 PGPORT=
@@ -160,7 +201,6 @@ PGUSER=$DB_ROLE
 PGPASSWORD=$(new_password)
 PGDATABASE=$DB_NAME
 ENV
-  )
   touch "$DIR/.needs-database"
 }
 
@@ -171,7 +211,7 @@ write_port() {
 backend_url() { printf 'postgres://%s:%s@%s:%s/%s?sslmode=disable\n' "$PGUSER" "$PGPASSWORD" "$PGHOST" "$PGPORT" "$PGDATABASE"; }
 
 start_server() {
-  local port="$1" log_file="$DIR/server.log"
+  local port="$1" log_file="$RUN/server.log"
   : > "$log_file"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$log_file"
@@ -180,11 +220,17 @@ start_server() {
 }
 
 create_database() {
-  # The password goes through stdin, not argv (hex digits: nothing to quote).
+  # Idempotent, so a start interrupted half way can be run again: the role and database are created
+  # only when missing, and the password is set by an ALTER that cannot fail on an existing role.
+  # log_min_error_statement=panic keeps any failing statement (and a password in it) out of the
+  # server log. The password goes through stdin, not argv (hex digits: nothing to quote).
   PGPASSWORD="$PG_SUPERUSER_PASSWORD" "$BIN/psql" -X -q -v ON_ERROR_STOP=1 \
     -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >&2 <<SQL
-CREATE ROLE $DB_ROLE LOGIN PASSWORD '$PGPASSWORD';
-CREATE DATABASE $DB_NAME OWNER $DB_ROLE;
+SET log_min_error_statement = panic;
+SET log_statement = 'none';
+SELECT 'CREATE ROLE $DB_ROLE LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_ROLE')\\gexec
+ALTER ROLE $DB_ROLE LOGIN PASSWORD '$PGPASSWORD';
+SELECT 'CREATE DATABASE $DB_NAME OWNER $DB_ROLE' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB_NAME')\\gexec
 SQL
 }
 
@@ -215,8 +261,8 @@ cmd_start() {
       break
     fi
     if [ -n "${PG_PORT:-}" ] || [ $attempt -ge 3 ]; then
-      tail -n 20 "$DIR/server.log" >&2 || true
-      die "the server did not start on 127.0.0.1:$port (log above, also in $DIR/server.log)"
+      tail -n 20 "$RUN/server.log" >&2 || true
+      die "the server did not start on 127.0.0.1:$port (log above, also in $RUN/server.log)"
     fi
     log "could not start on port $port, trying another"
     attempt=$(( attempt + 1 ))
@@ -226,7 +272,7 @@ cmd_start() {
     create_database || die "could not create role $DB_ROLE and database $DB_NAME"
     rm -f "$DIR/.needs-database"
   fi
-  log "running on 127.0.0.1:$PGPORT, data in $DATA, log in $DIR/server.log"
+  log "running on 127.0.0.1:$PGPORT, data in $DATA, log in $RUN/server.log"
   backend_url
 }
 
@@ -271,6 +317,9 @@ cmd_stop() {
     case "$DIR" in
       /|"$ROOT"|"$HOME") die "refusing to delete $DIR" ;;
     esac
+    if [ "$RUN" != "$DIR" ]; then
+      case "$RUN" in "$RUN_BASE"/*) rm -rf "$RUN" ;; *) log "not deleting $RUN (outside $RUN_BASE)" ;; esac
+    fi
     rm -rf "$DIR"
     log "deleted $DIR"
   fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Set up a fresh machine: virtual environment (pinned by requirements.lock) and the Pulumi engine.
+# No PostgreSQL: only the tests need it (scripts/test.sh installs it), never the demo.
 # Safe to run again: reuses what is already there.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,4 +20,3 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -
   touch "$stamp"
 fi
 bash scripts/ensure-engine.sh
-bash scripts/postgres.sh install  # PostgreSQL for the postgres:// state tests (tests/engine/test_postgres.py)

@@ -73,20 +73,24 @@ class PostgresServer:
         return urlsplit(self.url).password or ""
 
     def psql_url(self) -> str:
-        """The URL without `table=` (a pulumi option libpq does not know)."""
+        """The URL without its password (that goes in PGPASSWORD) and `table=` (libpq lacks it)."""
         parts = urlsplit(self.url)
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "table"]
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        netloc = f"{parts.username}@{parts.hostname}:{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query)))
+
+    def psql_invocation(self, sql: str) -> tuple[list[str], dict[str, str]]:
+        """Command line and environment of one query: the password only in the environment,
+        since any user can read a command line (`ps`)."""
+        command = [self.psql_binary, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-t"]
+        env = {**os.environ, "PGPASSWORD": self.password}
+        return [*command, "-c", sql, self.psql_url()], env
 
     def psql(self, sql: str) -> list[list[str]]:
         """Rows of one query, run with the real `psql` client (CSV, no header)."""
-        command = [self.psql_binary, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-t"]
+        argv, env = self.psql_invocation(sql)
         result = subprocess.run(
-            [*command, "-c", sql, self.psql_url()],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+            argv, env=env, capture_output=True, text=True, timeout=60, check=False
         )
         if result.returncode != 0:
             raise AssertionError(f"psql failed ({result.returncode}): {sql}\n{result.stderr}")
