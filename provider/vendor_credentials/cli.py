@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import __version__
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vendor-credentials",
         description="Pulumi resources for third-party API credentials: tools around them.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

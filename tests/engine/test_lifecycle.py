@@ -102,6 +102,10 @@ def test_create_with_rejected_secret_fails_and_stores_nothing(subject: Subject) 
     assert "HTTP 40" in outcome.text
     assert subject.emulator.base_url in outcome.text  # the endpoint is named
     assert subject.stack.credentials() == []
+    # One clean line: the kind and operation first, no exception class, no traceback.
+    assert f"error: {subject.case.kind}: create failed: " in outcome.text
+    assert "ProviderError" not in outcome.text
+    assert "Traceback" not in outcome.text
 
 
 def test_up_creates_a_valid_credential_with_identity(subject: Subject) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -98,6 +98,11 @@ def _base_url(value: str) -> str:
         raise ValueError(f"is empty or has white space around it: {fix}")
     if not value.isascii() or any(c.isspace() or ord(c) < 0x20 for c in value):
         raise ValueError(f"contains white space, control or non-ASCII characters: {fix}")
+    if "://" not in value:
+        raise ValueError(
+            "has no scheme: write https://host[:port], or http://host:port for a loopback "
+            "host (e.g. http://127.0.0.1:8080)"
+        )
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -171,6 +176,16 @@ def _failure_text(error: Any) -> str:
     return str(error["msg"])
 
 
+def _suggestion(model: type[CredentialInputs], field: str, known: dict[str, Any]) -> str:
+    """For a choice given in the wrong case (region="EU"): "; did you mean 'eu'?"."""
+    info = model.model_fields.get(field)
+    value = known.get(field)
+    if info is None or not isinstance(value, str) or get_origin(info.annotation) is not Literal:
+        return ""
+    matches = [c for c in get_args(info.annotation) if str(c).lower() == value.strip().lower()]
+    return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
 def input_failures(model: type[CredentialInputs], data: dict[str, Any]) -> list[tuple[str, str]]:
     """Offline validation: one ``(field, reason)`` per bad field; unknown (preview) values pass.
 
@@ -186,7 +201,7 @@ def input_failures(model: type[CredentialInputs], data: dict[str, Any]) -> list[
             field = str(error["loc"][0]) if error["loc"] else ""
             if field in unknown or field in failures:
                 continue
-            failures[field] = f"{field} {_failure_text(error)}"
+            failures[field] = f"{field} {_failure_text(error)}{_suggestion(model, field, known)}"
         return list(failures.items())
     return []
 

@@ -30,6 +30,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import oneline
 from .errors import CredentialRejected, InputError, VendorCredentialsError
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
@@ -161,6 +162,7 @@ class CredentialProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         # Only the plugin process calls configure: show users messages, not Python tracebacks.
         sys.tracebacklimit = 0
+        oneline.install(ProviderError)
         level = os.environ.get("VENDOR_CREDENTIALS_LOG_LEVEL")
         if level and not log.handlers:  # stderr reaches the engine's log (-v=9 --logtostderr)
             # Our logger only: httpx/httpcore debug lines would print vendor headers unredacted.
