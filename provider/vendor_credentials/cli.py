@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 
     emulator = sub.add_parser(
         "emulator",
-        help="serve the vendor emulator (for trying stacks by hand)",
+        help="serve the vendor emulator (for trying stacks by hand; emulator --help)",
         description="Serve the four vendor APIs on 127.0.0.1 with seeded demo credentials; "
         "prints the base URL; stop with Ctrl-C or SIGTERM. Same as "
         "`python -m vendor_credentials.emulator`.",
@@ -146,15 +146,16 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["emulator"]:  # all its options are the emulator's own (argparse's REMAINDER
+        from .emulator.__main__ import main as emulator_main  # would refuse leading options)
+
+        return emulator_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "demo":
         from .demo import run
 
         return run(args.stack, keep=args.keep)
-    if args.command == "emulator":
-        from .emulator.__main__ import main as emulator_main
-
-        return emulator_main(args.args)
     if args.command == "audit":
         from .audit.command import run as audit
 

@@ -1,7 +1,9 @@
-"""`python -m vendor_credentials.emulator`: run the emulator as a separate process.
+"""`python -m vendor_credentials.emulator` (`vendor-credentials emulator`): run the emulator.
 
-Prints exactly one line, the base URL, so a parent process can read where to connect,
-then serves until SIGTERM/SIGINT and exits 0.
+Prints exactly one line on stdout, the base URL, so a parent process can read where to connect;
+explains itself on stderr (the seeded demo credentials, how to read their secrets, the control
+routes); then serves until SIGTERM/SIGINT and exits 0. Everything here is generic over the seed
+data (`DEMO_CREDENTIALS`): no vendor is named in this file.
 """
 
 from __future__ import annotations
@@ -16,16 +18,67 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from . import DEMO_CREDENTIALS, Fault
 from .server import Emulator
+
+# Control routes (`POST /_emulator/<route>` with a JSON body, `GET` for the two reads).
+CONTROLS: tuple[tuple[str, str, str], ...] = (
+    ("POST", "revoke", '{"key": K}: K answers 401 from now on'),
+    ("POST", "restore", '{"key": K} undoes revoke ({} restores all)'),
+    ("POST", "rotate", '{"key": K}: a new secret, returned as {"secret": ...}; the old one fails'),
+    ("POST", "fault", '{"fault": F, "path": "/me", "times": 1, "seconds": 5}: the next `times`'
+     ' matching vendor requests misbehave (F below; `seconds` for hang)'),
+    ("POST", "latency", '{"seconds": 0.2}: added to every vendor request'),
+    ("POST", "config", '{"latency", "connect_cost", "rate_limit", or a vendor option such as'
+     ' "oauth_error_status"}'),
+    ("POST", "credentials", '{"vendor": ..., ...}: add a credential (fields as seeded)'),
+    ("POST", "expire", "{}: every issued access token expires now"),
+    ("POST", "clear", "{}: empty the request log and drop pending faults"),
+    ("POST", "reset", "{}: back to the seeded state"),
+    ("GET", "requests", "the request log (method, path, vendor, status, credential; no secrets)"),
+    ("GET", "stats", "connections, requests, pending faults"),
+)
+KEY_MEANING = (
+    "K (key) names a credential: its seed name below (e.g. intercom_eu), one of its ids "
+    "(app_id, client_id), its secret, or an access token the emulator issued"
+)
+
+
+def _is_secret(field: str) -> bool:
+    return field.endswith(("secret", "token", "key"))
+
+
+def _epilog() -> str:
+    routes = "\n".join(f"  {m:4} /_emulator/{r:11} {text}" for m, r, text in CONTROLS)
+    return (
+        f"control routes (JSON; not logged, limited or delayed):\n{routes}\n\n{KEY_MEANING}.\n"
+        "F (fault): " + ", ".join(f.value for f in Fault) + ".\n"
+        "seed names: " + ", ".join(DEMO_CREDENTIALS) + " (--print-secret NAME.FIELD shows one)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m vendor_credentials.emulator",
-        description="Emulate the vendor APIs of every credential kind on a local port.",
+        prog="vendor-credentials emulator",
+        description="Emulate the vendor APIs of every credential kind on 127.0.0.1, with "
+        "seeded demo credentials. Use the printed URL as every resource's base_url. Never a "
+        "production default.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="fixed port, so a stack's base_url survives a restart (default 0: a free one)",
+    )
+    parser.add_argument(
+        "--print-secret",
+        metavar="NAME.FIELD",
+        help="print one seeded value (e.g. intercom_eu.access_token) and exit; no server",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the URL on start")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to vendor requests")
     parser.add_argument(
         "--connect-cost-ms", type=float, default=0.0, help="slept once per new connection"
@@ -60,10 +113,43 @@ def _options(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, Any
     return options
 
 
+def _print_secret(parser: argparse.ArgumentParser, spec: str) -> int:
+    name, _, field = spec.partition(".")
+    values = DEMO_CREDENTIALS.get(name, {})
+    if field not in values:
+        fields = [f"{n}.{f}" for n, v in DEMO_CREDENTIALS.items() for f in v]
+        parser.error(f"--print-secret: no seeded {spec!r}; one of: {', '.join(fields)}")
+    sys.stdout.write(values[field] + "\n")
+    return 0
+
+
+def banner(base_url: str, seeded: bool) -> str:
+    """What a person starting the emulator needs: where, which credentials, which controls."""
+    lines = [f"vendor emulator on {base_url}: use it as base_url; Ctrl-C stops it"]
+    if seeded:
+        lines.append("seeded demo credentials (NAME: non-secret fields; secret fields):")
+        for name, values in DEMO_CREDENTIALS.items():
+            plain = " ".join(f"{f}={v}" for f, v in values.items() if not _is_secret(f))
+            hidden = ", ".join(f for f in values if _is_secret(f))
+            lines.append(f"  {name}: {plain} ; secret: {hidden}".replace(":  ;", ": ;"))
+        lines.append(
+            "read a secret: vendor-credentials emulator --print-secret NAME.FIELD "
+            "(e.g. intercom_eu.access_token)"
+        )
+    lines.append(f"controls: {base_url}/_emulator/<route> (see --help), e.g.")
+    lines.append(
+        f"  curl -X POST {base_url}/_emulator/revoke -d '{{\"key\": \"intercom_eu\"}}'"
+    )
+    lines.append("  routes: " + " ".join(route for _, route, _ in CONTROLS))
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until signalled; the exit status is 0 on a clean stop."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.print_secret:
+        return _print_secret(parser, args.print_secret)
     context: ssl.SSLContext | None = None
     if args.tls_cert or args.tls_key:
         if not (args.tls_cert and args.tls_key):
@@ -97,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sys.stdout.write(emulator.base_url + "\n")
         sys.stdout.flush()
+        if not args.quiet:
+            sys.stderr.write(banner(emulator.base_url, seeded=not args.no_seed))
+            sys.stderr.flush()
         while not stop.wait(0.2):
             pass
     finally:

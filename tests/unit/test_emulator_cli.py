@@ -1,0 +1,98 @@
+"""`vendor-credentials emulator` explains itself: --help, fixed --port, start banner, secrets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import httpx
+
+from vendor_credentials.emulator import DEMO_CREDENTIALS, Fault
+from vendor_credentials.emulator.__main__ import CONTROLS
+from vendor_credentials.engine import ROOT
+
+COMMAND = [sys.executable, "-m", "vendor_credentials.cli", "emulator"]
+SECRETS = [
+    v
+    for values in DEMO_CREDENTIALS.values()
+    for f, v in values.items()
+    if "_" in f and f.endswith(("secret", "token", "key"))
+]
+
+
+def env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=60, env=env(), check=False
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_help_lists_every_control_route_the_key_and_the_faults() -> None:
+    done = run("--help")
+    assert done.returncode == 0, done.stderr
+    for method, route, _ in CONTROLS:
+        assert f"{method:4} /_emulator/{route}" in done.stdout
+    assert "K (key) names a credential" in done.stdout
+    assert all(f.value in done.stdout for f in Fault)
+    assert "--port" in done.stdout and "--print-secret" in done.stdout
+
+
+def test_fixed_port_banner_names_the_seeded_credentials_but_no_secret() -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*COMMAND, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url == f"http://127.0.0.1:{port}"
+        assert httpx.get(url + "/_emulator/stats", timeout=10).status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        _, banner = proc.communicate(timeout=10)
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for name in DEMO_CREDENTIALS:
+        assert f"  {name}: " in banner
+    assert DEMO_CREDENTIALS["talkdesk"]["client_id"] in banner  # ids are shown
+    assert [s for s in SECRETS if s in banner] == []  # secrets are not
+    assert "--print-secret NAME.FIELD" in banner
+    assert f"curl -X POST {url}/_emulator/revoke" in banner
+
+
+def test_print_secret_prints_one_seeded_value_and_names_the_choices_when_wrong() -> None:
+    done = run("--print-secret", "intercom_eu.access_token")
+    assert (done.returncode, done.stdout) == (
+        0,
+        DEMO_CREDENTIALS["intercom_eu"]["access_token"] + "\n",
+    )
+    wrong = run("--print-secret", "intercom_eu.password")
+    assert wrong.returncode == 2
+    assert "intercom_eu.access_token" in wrong.stderr
+
+
+def test_readme_documents_every_control_route_and_the_key() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The vendor emulator", 1)[1].split("\n## ", 1)[0]
+    for _, route, _ in CONTROLS:
+        assert f"/_emulator/{route}" in section, route
+    assert "`key`" in section
+    assert "--port" in section and "--print-secret" in section
