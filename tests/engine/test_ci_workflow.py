@@ -144,6 +144,10 @@ def test_scheduled_drift_check_fails_when_a_credential_was_revoked(project: Proj
         project.emulator.restore("intercom_eu")
     assert done.returncode != 0
     assert "intercom-eu" in done.stdout + done.stderr
+    # --diff: the log says what changed and why, not just which resource.
+    assert "--diff" in drift
+    assert '"invalid"' in done.stdout
+    assert "Access Token Invalid" in done.stdout
 
 
 def test_preview_json_of_a_rotation_has_the_documented_fields(project: Project) -> None:

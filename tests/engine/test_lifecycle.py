@@ -197,12 +197,22 @@ def test_refresh_during_vendor_outage_fails_and_keeps_state(subject: Subject) ->
 
 
 def test_refresh_after_revocation_keeps_it_in_state_as_invalid(subject: Subject) -> None:
+    before = subject.state()["outputs"]
+    assert before["last_valid_at"] == before["validated_at"] != ""
     subject.emulator.revoke(subject.case.emulator_key)
     outcome = subject.stack.refresh()
     assert outcome.ok, outcome
     outputs = subject.state()["outputs"]
     assert outputs["status"] == "invalid"
     assert outputs["status_reason"]
+    # Still readable: whose credential it is, and when it was last valid.
+    assert outputs["identity"] == before["identity"] != {}
+    assert outputs["last_valid_at"] == before["validated_at"]
+    assert outputs["validated_at"] == ""
+    again = subject.stack.refresh()  # still revoked: nothing more is lost
+    assert again.ok, again
+    kept = ("status", "status_reason", "identity", "last_valid_at", "validated_at")
+    assert {k: subject.state()["outputs"][k] for k in kept} == {k: outputs[k] for k in kept}
 
 
 def test_up_with_same_inputs_while_revoked_fails_clearly(subject: Subject) -> None:

@@ -52,10 +52,11 @@ OUTPUT_NAMES = (
     "validated_at",
     "expires_at",
     "scopes",
+    "last_valid_at",
 )
 # Outputs that change on every validation; kept as they were when nothing else changed, so an
 # unchanged credential refreshes with no diff.
-VOLATILE_OUTPUTS = ("validated_at", "expires_at")
+VOLATILE_OUTPUTS = ("validated_at", "expires_at", "last_valid_at")
 CONFIG_NAMESPACE = "vendor-credentials"
 # An input whose name is also an output (Talkdesk's requested `scopes` vs the granted `scopes`) is
 # stored among the outputs under this prefix, so diffs compare requested with requested.
@@ -102,6 +103,18 @@ class _RecentValidations:
 
 
 _RECENT = _RecentValidations()
+
+
+def _keep_last_known(outs: dict[str, Any], props: dict[str, Any]) -> None:
+    """A credential found revoked keeps what it last proved: whose it is, and when it was valid,
+    so the audit and `pulumi refresh --diff` still name the account."""
+    if isinstance(props.get("identity"), dict):
+        outs["identity"] = props["identity"]
+    if isinstance(props.get("scopes"), list):
+        outs["scopes"] = props["scopes"]
+    was_valid = props.get("status") == "valid"
+    last = props.get("last_valid_at") or (props.get("validated_at") if was_valid else "")
+    outs["last_valid_at"] = last if isinstance(last, str) else ""
 
 
 class ProviderError(Exception):
@@ -238,6 +251,7 @@ class CredentialProvider(ResourceProvider):
             scopes=sorted(validation.scopes) if validation else [],
             validated_at=iso(validation.validated_at) if validation else "",
             expires_at=iso(validation.expires_at) if validation else "",
+            last_valid_at=iso(validation.validated_at) if validation else "",
         )
         return outs
 
@@ -368,11 +382,15 @@ class CredentialProvider(ResourceProvider):
             # Transient or unreadable answers fail the refresh for this resource and leave its
             # state exactly as it was: never dropped, never marked invalid.
             raise self._fail(exc, redactor, "refresh") from None
+        if outs["status"] == "invalid":
+            _keep_last_known(outs, props)
         material = {k: v for k, v in outs.items() if k not in VOLATILE_OUTPUTS}
         if all(props.get(k) == v for k, v in material.items()):
             for name in VOLATILE_OUTPUTS:
                 if name in props:
                     outs[name] = props[name]
+            if outs["status"] == "valid":  # state from before last_valid_at existed
+                outs["last_valid_at"] = outs["validated_at"]
         return ReadResult(id_, outs)
 
     def _same_inputs(self, olds: dict[str, Any], spec: CredentialInputs) -> bool:

@@ -31,6 +31,7 @@ class CredentialResource(dynamic.Resource):
     validated_at: pulumi.Output[str]
     expires_at: pulumi.Output[str]
     scopes: pulumi.Output[list[str]]
+    last_valid_at: pulumi.Output[str]
     description: pulumi.Output[str]
     base_url: pulumi.Output[str]
 
