@@ -30,14 +30,25 @@ plugin_in_place() { [ -x "$BIN/pulumi-resource-pulumi-python" ] && [ -x "$BIN/pu
 
 # Pulumi's Python language host is a nested Go module the proxy refuses (403), so a minimal host
 # from this package (vendor_credentials/langhost.py) stands in for it: plain `pulumi up` works.
+# It starts in the first Python that has this package (PULUMI_PYTHON_CMD, this project's .venv,
+# python3), then moves to the project's runtime.options.virtualenv when Pulumi.yaml names one.
 install_language_host() {
-  [ -x "$BIN/pulumi-language-python" ] && return 0
-  cat > "$BIN/pulumi-language-python" <<'SHIM'
+  local shim="$BIN/pulumi-language-python" new="$BIN/.pulumi-language-python.new"
+  cat > "$new" <<SHIM
 #!/bin/sh
-# Minimal Python language host (see vendor_credentials/langhost.py).
-exec "${PULUMI_PYTHON_CMD:-python3}" -u -m vendor_credentials.langhost "$@"
+# Minimal Python language host (see vendor_credentials/langhost.py); written by
+# scripts/ensure-engine.sh.
+for py in "\${PULUMI_PYTHON_CMD:-}" "$ROOT/.venv/bin/python" python3; do
+  [ -n "\$py" ] || continue
+  if "\$py" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("vendor_credentials") is None)' 2>/dev/null; then
+    exec "\$py" -u -m vendor_credentials.langhost "\$@"
+  fi
+done
+echo "error: no Python can import vendor_credentials: run scripts/setup.sh, or set PULUMI_PYTHON_CMD to a Python that has it" >&2
+exit 1
 SHIM
-  chmod 0755 "$BIN/pulumi-language-python"
+  chmod 0755 "$new"
+  if cmp -s "$new" "$shim"; then rm -f "$new"; else mv -f "$new" "$shim"; fi
 }
 
 # The native provider plugin (vendor_credentials/native): a launcher running this checkout's
