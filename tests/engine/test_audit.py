@@ -282,11 +282,18 @@ def test_region_that_drifted_in_dev_is_a_mismatch(drifted: Run) -> None:
     assert "eu in prod" in finding["message"]
 
 
-def test_credential_revoked_and_refreshed_is_invalid_in_that_stack(drifted: Run) -> None:
+def test_credential_revoked_and_refreshed_is_invalid_in_that_stack(
+    baseline: Run, drifted: Run
+) -> None:
     (finding,) = drifted.findings("invalid")
     assert finding["credential"] == "talkdesk-reporting"
     assert finding["stacks"] == ["prod"]
-    assert drifted.cell("talkdesk-reporting", "prod")["status"] == "invalid"  # type: ignore[index]
+    cell = drifted.cell("talkdesk-reporting", "prod")
+    assert cell is not None and cell["status"] == "invalid"
+    # The refresh kept what it last proved: the audit still names the account.
+    before = baseline.cell("talkdesk-reporting", "prod")
+    assert before is not None and before["identity"]["account_id"]
+    assert cell["identity"] == before["identity"]
 
 
 def test_short_lived_token_expiry_is_shown_but_not_a_finding(drifted: Run) -> None:
