@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -96,3 +98,12 @@ def test_readme_documents_every_control_route_and_the_key() -> None:
         assert f"/_emulator/{route}" in section, route
     assert "`key`" in section
     assert "--port" in section and "--print-secret" in section
+
+
+def test_help_and_readme_know_every_route_the_server_serves() -> None:
+    import vendor_credentials.emulator.server as server
+
+    source = Path(server.__file__).read_text()
+    admin = source.split("def _admin(", 1)[1].split("def _admin_config(", 1)[0]
+    served = set(re.findall(r'name == "(\w+)"', admin))
+    assert served == {route for _, route, _ in CONTROLS}

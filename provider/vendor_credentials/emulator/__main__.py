@@ -33,6 +33,7 @@ CONTROLS: tuple[tuple[str, str, str], ...] = (
      ' "oauth_error_status"}'),
     ("POST", "credentials", '{"vendor": ..., ...}: add a credential (fields as seeded)'),
     ("POST", "expire", "{}: every issued access token expires now"),
+    ("POST", "clock", '{"advance": 600}: move the clock that expires codes and tokens'),
     ("POST", "clear", "{}: empty the request log and drop pending faults"),
     ("POST", "reset", "{}: back to the seeded state"),
     ("GET", "requests", "the request log (method, path, vendor, status, credential; no secrets)"),
