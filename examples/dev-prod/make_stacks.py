@@ -90,7 +90,7 @@ def _print_line(line: str) -> None:
 
 
 def make(serve: bool) -> int:
-    env = engine_env()
+    env = engine_env(demo=True)  # the demo's own stacks
     with Emulator() as emulator:
         print(f"vendor emulator on {emulator.base_url}", flush=True)
         stacks = {}
@@ -116,7 +116,8 @@ def make(serve: bool) -> int:
             print(
                 "Serving the emulator for --live audits (run them with this script's "
                 "PULUMI_CONFIG_PASSPHRASE: the demo passphrase of vendor_credentials.engine "
-                "unless you set one); Ctrl-C or SIGTERM stops it.",
+                f"unless you set one, and --allow-origin {emulator.base_url}); Ctrl-C or "
+                "SIGTERM stops it.",
                 flush=True,
             )
             stop = threading.Event()
@@ -127,7 +128,7 @@ def make(serve: bool) -> int:
 
 
 def destroy() -> int:
-    env = engine_env()
+    env = engine_env(demo=True)  # the demo's own stacks
     for name in ("dev", "prod"):
         stack = inline_stack(name, _program, project=PROJECT, env=env)
         stack.destroy(on_output=_print_line)

@@ -35,11 +35,15 @@ def run(stack_name: str = "demo", keep: bool = False, echo: Callable[[str], Any]
 
     with Emulator() as emulator:
         echo(f"vendor emulator listening on {emulator.base_url} (demo credentials seeded)")
-        stack = inline_stack(stack_name, _program, project="vendor-credentials", env=engine_env())
+        stack = inline_stack(
+            stack_name, _program, project="vendor-credentials", env=engine_env(demo=True)
+        )
         hs, docs = DEMO_CREDENTIALS["helpscout_mailbox"], DEMO_CREDENTIALS["helpscout_docs"]
         ic, td = DEMO_CREDENTIALS["intercom_eu"], DEMO_CREDENTIALS["talkdesk"]
         plain = {
             "baseUrl": emulator.base_url,
+            # the demo trusts its own emulator: previews validate against it
+            "vendor-credentials:trustedOrigins": emulator.base_url,
             "helpscoutAppId": hs["app_id"],
             "intercomRegion": "eu",
             "talkdeskAccount": td["account"],

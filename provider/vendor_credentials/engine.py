@@ -22,29 +22,64 @@ STATE_DIR = Path(os.environ.get("VENDOR_CREDENTIALS_STATE_DIR", ROOT / ".pulumi-
 DEMO_PASSPHRASE = "vendor-credentials-demo"  # demo stacks only; real stacks set their own
 
 
+class PassphraseMissing(SystemExit):
+    """No passphrase for stacks that are not the demo's own: a clear error, not a silent default."""
+
+
+def config_passphrase(*, demo: bool = False) -> str | None:
+    """The secrets passphrase the stacks get: ``PULUMI_CONFIG_PASSPHRASE`` (None: the CLI reads
+    ``PULUMI_CONFIG_PASSPHRASE_FILE``), else, for the demo's own stacks only, the public demo
+    passphrase, said aloud. Anywhere else a missing passphrase is an error: a stack created with
+    a published passphrase protects nothing."""
+    given = os.environ.get("PULUMI_CONFIG_PASSPHRASE")
+    if given is not None:
+        return given
+    if os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        return None
+    if demo:
+        print(
+            f"vendor-credentials: PULUMI_CONFIG_PASSPHRASE is not set: the demo's own stacks use "
+            f"the public demo passphrase '{DEMO_PASSPHRASE}' (fine for the emulator's demo "
+            "secrets, never for real ones)",
+            file=sys.stderr,
+        )
+        return DEMO_PASSPHRASE
+    raise PassphraseMissing(
+        "vendor-credentials: PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) is not "
+        "set: set it to the stacks' secrets passphrase (only the demo's own stacks fall back to "
+        "the public demo passphrase)"
+    )
+
+
 def engine_env(
     backend_dir: Path | None = None,
     *,
     passphrase: str | None = None,
     home: Path | None = None,
+    demo: bool = False,
 ) -> dict[str, str]:
-    """Environment for the CLI and the plugin it starts (merged over ``os.environ``)."""
+    """Environment for the CLI and the plugin it starts (merged over ``os.environ``).
+
+    ``passphrase``: the stacks' secrets passphrase; None reads it from the environment
+    (``config_passphrase``; ``demo`` allows the demo passphrase for the demo's own stacks).
+    """
+    secret = passphrase if passphrase is not None else config_passphrase(demo=demo)
     backend = backend_dir or STATE_DIR / "backend"
     pulumi_home = home or STATE_DIR / "home"
     backend.mkdir(parents=True, exist_ok=True)
     pulumi_home.mkdir(parents=True, exist_ok=True)
-    return {
+    env = {
         "PULUMI_HOME": str(pulumi_home),
         "PULUMI_BACKEND_URL": f"file://{backend}",
-        "PULUMI_CONFIG_PASSPHRASE": passphrase
-        if passphrase is not None
-        else os.environ.get("PULUMI_CONFIG_PASSPHRASE", DEMO_PASSPHRASE),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_CREDENTIAL_STORE": "plaintext",
         "PULUMI_PYTHON_CMD": sys.executable,
         "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+    if secret is not None:
+        env["PULUMI_CONFIG_PASSPHRASE"] = secret
+    return env
 
 
 def pulumi_command() -> Any:

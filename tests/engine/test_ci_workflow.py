@@ -76,6 +76,7 @@ def project(
     ic, td = DEMO_CREDENTIALS["intercom_eu"], DEMO_CREDENTIALS["talkdesk"]
     for key, value in {
         "baseUrl": emulator.base_url,
+        "vendor-credentials:trustedOrigins": emulator.base_url,  # previews prove against it
         "helpscoutAppId": hs["app_id"],
         "talkdeskAccount": td["account"],
         "talkdeskClientId": td["client_id"],
@@ -177,3 +178,18 @@ def test_preview_diff_of_a_rotation_names_the_field_without_values(project: Proj
     assert done.returncode == 0, done.stdout + done.stderr
     assert "~ fingerprint" in done.stdout
     assert DEMO_CREDENTIALS["talkdesk"]["client_secret"] not in done.stdout
+
+
+def test_pull_request_jobs_never_see_production_secrets() -> None:
+    """A preview runs the pull request's code: it gets only the preview environment's secrets,
+    forks get no job, and production secrets live in environments limited to main."""
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    assert not any("secrets." in str(v) for v in (workflow.get("env") or {}).values())
+    jobs = workflow["jobs"]
+    preview = jobs["preview"]
+    assert preview["environment"] == "preview"
+    assert "head.repo.full_name == github.repository" in preview["if"]  # no job for forks
+    for name in ("deploy", "drift"):
+        assert str(jobs[name]["environment"]).startswith("production"), name
+        assert "pull_request" not in jobs[name]["if"], name
+    assert preview["env"]["STACK"] != jobs["deploy"]["env"]["STACK"]

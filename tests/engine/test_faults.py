@@ -109,7 +109,13 @@ def stack_for(
     name: str, creds: list[Cred], engine: dict[str, str], emulator: Emulator, **config: str
 ) -> EngineStack:
     stack = EngineStack(name, program_of(creds), engine)
-    stack.set_config({"base_url": emulator.base_url, **config})
+    stack.set_config(
+        {
+            "base_url": emulator.base_url,
+            "vendor-credentials:trustedOrigins": emulator.base_url,
+            **config,
+        }
+    )
     return stack
 
 

@@ -107,7 +107,9 @@ def run(emulator: Emulator, engine: dict[str, str]) -> Iterator[LeakRun]:
     stack = EngineStack("leaks", program, env)
     stack.set_config(SENTINELS, secret=True)
     stack.set_config({"vendor-credentials:fingerprintKey": TEAM_KEY}, secret=True)
-    stack.set_config({"base_url": emulator.base_url})
+    stack.set_config(
+        {"base_url": emulator.base_url, "vendor-credentials:trustedOrigins": emulator.base_url}
+    )
     leak_run = LeakRun(stack, emulator)
     for secret in [*SENTINELS.values(), REJECTED, TEAM_KEY]:
         leak_run.forbidden |= encodings(secret)

@@ -28,7 +28,10 @@ class Subject:
 
     def configure(self, secret: str | None = None, **plain: str) -> None:
         self.stack.set_config({self.case.secret_input: secret or self.secret}, secret=True)
-        self.stack.set_config({**self.case.plain, "base_url": self.emulator.base_url, **plain})
+        trusted = {"vendor-credentials:trustedOrigins": self.emulator.base_url}  # previews prove
+        self.stack.set_config(
+            {**self.case.plain, "base_url": self.emulator.base_url, **trusted, **plain}
+        )
 
     def state(self) -> dict[str, Any]:
         creds = self.stack.credentials()

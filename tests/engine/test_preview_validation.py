@@ -42,7 +42,9 @@ def program() -> None:
 def stack(emulator: Emulator, engine: dict[str, str]) -> Iterator[EngineStack]:
     stack = EngineStack("preview-validation", program, engine)
     stack.set_config({f"{c.id}-secret": c.secret for c in CASES}, secret=True)
-    stack.set_config({"base_url": emulator.base_url})
+    stack.set_config(
+        {"base_url": emulator.base_url, "vendor-credentials:trustedOrigins": emulator.base_url}
+    )
     yield stack
     stack.destroy()
 

@@ -68,7 +68,12 @@ class Run:
             self.secrets |= set(secret.values())
             self.stack.set_config(plain)
             self.stack.set_config(secret, secret=True)
-        self.stack.set_config({"baseUrl": self.emulator.base_url})
+        self.stack.set_config(
+            {
+                "baseUrl": self.emulator.base_url,
+                "vendor-credentials:trustedOrigins": self.emulator.base_url,
+            }
+        )
 
     def leaks_in(self, text: str) -> list[str]:
         forbidden: set[str] = set()

@@ -136,6 +136,7 @@ def test_create_returns_secret_outputs_as_secrets(plugin: Any, emulator: Emulato
 
 
 def test_preview_create_validates_and_answers_unknowns(plugin: Any, emulator: Emulator) -> None:
+    configure(plugin, trustedOrigins=emulator.base_url)  # previews prove only at trusted origins
     emulator.clear_log()
     answer = plugin.Create(
         pb.CreateRequest(urn=URN, properties=struct(inputs(emulator)), preview=True)

@@ -75,6 +75,7 @@ def test_provider_settings_are_the_stack_settings_and_a_worker_pool() -> None:
         "maxRetryWait",
         "caBundle",
         "validateOnPreview",
+        "trustedOrigins",
         "workers",
     }
     assert set(schema["config"]["variables"]) == expected

@@ -41,7 +41,7 @@ def _echoes(secret: str) -> dict[str, str]:
         "base64 inside a longer value, offset 1": _b64(f"a:{secret}"),
         "base64 inside a longer value, offset 2": _b64(f"ab:{secret}"),
         "head of the secret": f"token {secret[:20]}... is wrong",
-        "middle of the secret": f"near '{secret[8:8 + RUN]}'",
+        "middle of the secret": f"near '{secret[8 : 8 + RUN]}'",
         "tail of the secret": f"...{secret[-15:]}",
     }
 

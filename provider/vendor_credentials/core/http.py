@@ -135,6 +135,9 @@ class RequestLog:
 STATS = RequestLog()
 
 _clients: dict[tuple[object, ...], httpx.Client] = {}
+# Loopback origins are called directly, never through HTTP_PROXY / ALL_PROXY: a plain-http request
+# to a local gateway (or the emulator) would otherwise travel in clear text to the proxy.
+LOOPBACK_PATTERNS = ("all://127.0.0.1", "all://localhost", "all://[::1]")
 _clients_lock = threading.Lock()
 
 
@@ -177,6 +180,7 @@ def shared_client(settings: HttpSettings) -> httpx.Client:
                     follow_redirects=False,
                     verify=_ssl_context(settings.ca_bundle),
                     trust_env=True,
+                    mounts=dict.fromkeys(LOOPBACK_PATTERNS),  # None: the direct transport
                     headers={"User-Agent": "pulumi-vendor-credentials/0.1"},
                 )
                 _clients[key] = client

@@ -37,6 +37,8 @@ from .http import HttpSettings, Session
 from .inputs import UNKNOWN, CredentialInputs, input_failures, spec_of
 from .redact import Redactor
 from .registry import vendor_for
+from .trust import CONFIG_KEY as TRUSTED_ORIGINS
+from .trust import parse_trusted_origins, preview_may_send, skipped_message
 from .vendor import Validation, Vendor, iso
 
 log = logging.getLogger("vendor_credentials")
@@ -159,6 +161,7 @@ class CredentialProvider(ResourceProvider):
     validate_in_check: bool = True
     settings: ClassVar[HttpSettings] = HttpSettings()
     validate_on_preview: ClassVar[bool] = True
+    trusted_origins: ClassVar[frozenset[str]] = frozenset()  # a preview may send secrets there
     fingerprint_key: ClassVar[str | None] = None  # from stack config, in the plugin only
 
     def __init__(self, kind: str, *, validate_in_check: bool = True) -> None:
@@ -184,6 +187,10 @@ class CredentialProvider(ResourceProvider):
         type(self).settings = _settings_from(req)
         raw = req.config.get(f"{CONFIG_NAMESPACE}:validateOnPreview")
         type(self).validate_on_preview = str(raw).strip().lower() not in ("false", "0", "no", "off")
+        try:
+            type(self).trusted_origins = parse_trusted_origins(req.config.get(TRUSTED_ORIGINS))
+        except ValueError as exc:
+            raise ProviderError(f"stack config {exc}") from None
         type(self).fingerprint_key = req.config.get(f"{CONFIG_NAMESPACE}:{CONFIG_KEY}") or None
 
     def _input_names(self) -> list[str]:
@@ -295,6 +302,10 @@ class CredentialProvider(ResourceProvider):
         """
         if _RECENT.get(self.kind, spec) is not None:
             return None  # the engine checks a resource more than once per phase
+        if not preview_may_send(spec.base_url, self.trusted_origins):
+            # A pull request may have pointed base_url anywhere: `up`, after review, proves it.
+            log.warning("%s: %s", self.kind, skipped_message(spec.base_url or ""))
+            return None
         redactor = self._redactor(news)
         try:
             validation = self.prove(spec, redactor)

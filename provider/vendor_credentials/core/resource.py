@@ -13,6 +13,7 @@ from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from .fingerprint import CONFIG_KEY, fingerprint, weakness
 from .provider import CONFIG_NAMESPACE, OUTPUT_NAMES, CredentialProvider
 from .registry import vendor_for
+from .trust import warn_if_untrusted
 
 TYPE_MODULE = "vendor-credentials"
 
@@ -59,6 +60,8 @@ class CredentialResource(dynamic.Resource):
         pulumi.CustomResource.__init__(
             self, f"pulumi-python:{self._resource_type_name}", name, props, opts
         )
+        if pulumi.runtime.is_dry_run():
+            warn_if_untrusted(self, inputs.get("base_url"))
 
     def _fingerprint_input(self, secrets: list[Any]) -> pulumi.Output[str]:
         """A non-secret input derived from the secret: `pulumi preview --diff` then shows

@@ -39,6 +39,12 @@ SETTINGS: tuple[Setting, ...] = (
         "true); false keeps previews offline.",
     ),
     Setting(
+        "trustedOrigins",
+        "string",
+        "Origins (comma-separated, or a JSON list) a preview may send credentials to besides "
+        "the vendors' own hosts; a credential whose baseUrl is not listed is validated by `up`.",
+    ),
+    Setting(
         "workers",
         "integer",
         f"Vendor validations this plugin runs at once (default {DEFAULT_WORKERS}).",

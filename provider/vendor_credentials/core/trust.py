@@ -1,0 +1,85 @@
+"""Which origins a preview may send a secret to: the vendors' own hosts, and the origins listed
+in stack config ``vendor-credentials:trustedOrigins``.
+
+A pull request can change ``base_url`` in stack config; its preview runs before anyone reviewed
+it. So a preview proves a credential only when it has no ``base_url`` (the vendor's own hosts)
+or its ``base_url`` is trusted; otherwise it says so and leaves the proof to ``pulumi up``.
+
+``trustedOrigins`` is a JSON list of origins (``pulumi config set --path
+'vendor-credentials:trustedOrigins[0]' https://gateway.example.com``) or one string of origins
+separated by commas or white space; each is normalised like ``base_url``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+CONFIG_KEY = "vendor-credentials:trustedOrigins"
+
+
+def parse_trusted_origins(raw: Any) -> frozenset[str]:
+    """The origins of the setting (empty when unset); ``ValueError`` naming a bad entry."""
+    from .inputs import normalized_origin
+
+    if raw is None or raw == "":
+        return frozenset()
+    entries: Any = raw
+    if isinstance(raw, str):
+        text = raw.strip()
+        entries = json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise ValueError(f"{CONFIG_KEY} must be a list of origins or a comma-separated string")
+    origins: set[str] = set()
+    for entry in (e.strip() for e in entries):
+        if not entry:
+            continue
+        try:
+            origins.add(normalized_origin(entry))
+        except ValueError as exc:
+            raise ValueError(f"{CONFIG_KEY}: '{entry}' {exc}") from None
+    return frozenset(origins)
+
+
+def preview_may_send(base_url: str | None, trusted: frozenset[str]) -> bool:
+    """True when a preview may send the credential: no ``base_url``, or a trusted one."""
+    return not base_url or base_url in trusted
+
+
+def skipped_message(base_url: str) -> str:
+    """What the preview says when it does not send a credential to ``base_url``."""
+    from .redact import safe_url
+
+    return (
+        f"preview did not validate this credential: base_url {safe_url(base_url)} is not the "
+        f"vendor's own host and not in {CONFIG_KEY} (a pull request could point it anywhere); "
+        "`pulumi up` validates it. Trust it with `pulumi config set "
+        f"{CONFIG_KEY} {safe_url(base_url)}`"
+    )
+
+
+def warn_if_untrusted(resource: Any, base_url: Any) -> None:
+    """In a preview, tell the user (in the preview's own output) that this credential will not
+    be sent to its ``base_url``: the provider's check skips it without a word the user sees."""
+    import pulumi
+
+    from .inputs import normalized_origin
+
+    config = pulumi.Config("vendor-credentials")
+    if str(config.get("validateOnPreview")).strip().lower() in ("false", "0", "no", "off"):
+        return
+    try:
+        trusted = parse_trusted_origins(config.get("trustedOrigins"))
+    except ValueError:
+        return  # the provider fails with the reason
+
+    def warn(url: Any) -> None:
+        try:
+            origin = normalized_origin(url) if isinstance(url, str) and url else ""
+        except ValueError:
+            return  # check reports the bad base_url
+        if not preview_may_send(origin, trusted):
+            pulumi.log.warn(skipped_message(origin), resource=resource)
+
+    pulumi.Output.from_input(base_url).apply(warn)

@@ -1,0 +1,17 @@
+"""`vendor-credentials:trustedOrigins`: the origins a preview may send a credential to."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_trusted_origins_accept_a_json_list_or_a_comma_separated_string() -> None:
+    from vendor_credentials.core.trust import parse_trusted_origins
+
+    expected = frozenset({"https://gw.example.com", "http://127.0.0.1:8080"})
+    assert parse_trusted_origins('["https://gw.example.com/", "http://127.0.0.1:8080"]') == expected
+    assert parse_trusted_origins("https://gw.example.com, http://127.0.0.1:8080") == expected
+    assert parse_trusted_origins(["https://GW.example.com"]) == {"https://gw.example.com"}
+    assert parse_trusted_origins(None) == frozenset()
+    with pytest.raises(ValueError, match="trustedOrigins: 'ftp://x' must use https"):
+        parse_trusted_origins("ftp://x")
