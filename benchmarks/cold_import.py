@@ -41,10 +41,10 @@ def main(argv: list[str]) -> int:
 
     ours_start = time.perf_counter()
     providers = [dill.loads(base64.b64decode(p)) for p in pickles]
-    from vendor_credentials.core.registry import vendor_for
+    from vendor_credentials.core.registry import kind_for
 
     for provider in providers:
-        vendor_for(provider.kind)
+        kind_for(provider.kind)
     import httpx  # noqa: F401
 
     ours = time.perf_counter()

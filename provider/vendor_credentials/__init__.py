@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return importlib.import_module(f".{name}", __name__)
+    """Any vendor module by attribute (``vendor_credentials.zendesk``), imported on first use."""
+    if name.isidentifier() and not name.startswith("_"):
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

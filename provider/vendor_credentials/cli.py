@@ -20,10 +20,10 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="run the example stack against the built-in vendor emulator (local backend)",
-        description="Preview, up, refresh and destroy examples/all-vendors against the vendor "
-        "emulator on 127.0.0.1, with the project's built engine and local file backend, and "
-        "print the stack's outputs.",
+        help="prove one credential of every kind against the built-in vendor emulator",
+        description="Preview, up, refresh and destroy a stack holding one credential of every "
+        "kind (its sample) against the vendor emulator on 127.0.0.1, with the project's built "
+        "engine and local file backend, and print the stack's outputs.",
     )
     demo.add_argument("--stack", default="demo", help="stack name (default: demo)")
     demo.add_argument("--keep", action="store_true", help="do not destroy the stack at the end")
@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     emulator = sub.add_parser(
         "emulator",
         help="serve the vendor emulator (for trying stacks by hand; emulator --help)",
-        description="Serve the four vendor APIs on 127.0.0.1 with seeded demo credentials; "
+        description="Serve every kind's vendor API on 127.0.0.1 with seeded demo credentials; "
         "prints the base URL; stop with Ctrl-C or SIGTERM. Same as "
         "`python -m vendor_credentials.emulator`.",
         add_help=False,
@@ -62,8 +62,8 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         epilog="Exit codes: 0 no findings, 1 findings (at least --fail-on), 2 could not audit "
         "(unknown stack, backend unreachable, wrong passphrase). Uses the pulumi CLI the "
         "project built (.tools/pulumi/bin) or the one on PATH, against PULUMI_BACKEND_URL, "
-        "--backend-url or the backend it is logged in to. Exchanged tokens (Help Scout "
-        "Mailbox 48 h, Talkdesk 10 min) are not kept, so their expires_at is shown but never "
+        "--backend-url or the backend it is logged in to. Exchanged tokens (OAuth2 "
+        "client credentials) are not kept, so their expires_at is shown but never "
         "a finding.",
     )
     audit.add_argument(

@@ -7,105 +7,120 @@ Docs: no exchange; ``GET /v1/sites`` with HTTP Basic (key as user name, ``X`` as
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-import pulumi
-
+from .core import flows
 from .core.http import RetryAfter, Session
-from .core.inputs import CredentialInputs, Identifier, Secret
-from .core.resource import TYPE_MODULE, CredentialResource
-from .core.vendor import Validation, Vendor, oauth_error_fields
-
-
-def _api_error_fields(body: Any) -> tuple[str, str]:
-    """Mailbox API errors: ``{"logRef", "message", "_embedded": {"errors": [...]}}``."""
-    if isinstance(body, dict) and "message" in body:
-        return str(body.get("logRef") or ""), str(body.get("message") or "")
-    return oauth_error_fields(body)
+from .core.inputs import REPLACES, CredentialInputs, Identifier, Secret
+from .core.kind import CredentialKind, Sample, Validation, oauth_error_fields
+from .core.resource import credential_resource
 
 
 class MailboxCredentialInputs(CredentialInputs):
-    secret_fields: ClassVar[tuple[str, ...]] = ("app_secret",)
-    replace_fields: ClassVar[tuple[str, ...]] = ("app_id",)
-
-    app_id: Identifier
+    app_id: Annotated[Identifier, REPLACES]
     app_secret: Secret
 
 
-class MailboxCredentialVendor(Vendor[MailboxCredentialInputs]):
+class MailboxCredentialKind(CredentialKind):
     kind = "helpscout.MailboxCredential"
     vendor = "helpscout"
     title = "Help Scout Mailbox API app"
+    type_name = "HelpScoutMailboxCredential"
     inputs = MailboxCredentialInputs
+    documentation = """A Help Scout Inbox API app (App ID + App Secret), proved by the OAuth2
+    token exchange.
+
+    Outputs ``identity``: app_id, user_id, email, company_id, role (or ``api_access: none`` when
+    the account has no API access). ``expires_at`` is the 48 h token's expiry; the token itself
+    is not kept.
+    """
     hosts: ClassVar[dict[str, str]] = {"api": "https://api.helpscout.net"}
     retry_after = RetryAfter("X-RateLimit-Retry-After")
     fix_hint = (
         "check the App ID and App Secret under Your Profile > My Apps in Help Scout and store the "
         "secret with `pulumi config set --secret`"
     )
+    exchanges_token = True
+    tenant_fields = ("company_id",)
+    samples = (
+        Sample(
+            name="helpscout_mailbox",
+            inputs={
+                "app_id": "QQO72v0IsVWrd36TsFfxkALaN7VzqJ9r",
+                "app_secret": "6ecCml2WLF9uVrguyBr9nHEBN5ZSUNTygzcyzCTJ",
+            },
+            identity={
+                "user_id": "100001",
+                "email": "owner@acme-demo.example",
+                "company_id": "200002",
+                "role": "owner",
+            },
+            vendor_data={"first_name": "Ada", "last_name": "Acme"},
+            replace={"app_id": "another-app-id"},
+        ),
+    )
 
     def error_fields(self, body: Any) -> tuple[str, str]:
-        return _api_error_fields(body)
+        """Mailbox API errors: ``{"logRef", "message", "_embedded": {"errors": [...]}}``."""
+        if isinstance(body, dict) and "message" in body:
+            return str(body.get("logRef") or ""), str(body.get("message") or "")
+        return oauth_error_fields(body)
 
     def validate(self, spec: MailboxCredentialInputs, session: Session) -> Validation:
         origin = self.origin(spec, "api")
-        token_url = f"{origin}/v2/oauth2/token"
-        reply = session.request(
-            "POST",
-            token_url,
-            endpoint=f"POST {token_url}",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": spec.app_id,
-                "client_secret": spec.app_secret,
-            },
+        token = flows.client_credentials(
+            self,
+            session,
+            f"{origin}/v2/oauth2/token",
+            client_id=spec.app_id,
+            client_secret=spec.app_secret,
+            client_auth="body",
         )
-        token = self.expect_json(reply, summary="rejected the app credentials")
-        access_token = str(self.require(reply, token, "access_token"))
-        session.redactor.add(access_token)
-        expires_at = self.expiry(reply, self.require(reply, token, "expires_in"))
-
-        me_url = f"{origin}/v2/users/me"
-        me = session.request(
-            "GET",
-            me_url,
-            endpoint=f"GET {me_url}",
-            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-        )
+        me = flows.get(session, f"{origin}/v2/users/me", flows.Bearer(token.access_token))
         if me.status == 403:
             # A valid credential on an account without API access: valid, and said so.
-            return Validation(
-                identity={"app_id": spec.app_id, "api_access": "none"}, expires_at=expires_at
-            )
+            identity = {"app_id": spec.app_id, "api_access": "none"}
+            return Validation(identity=identity, expires_at=token.expires_at)
         user = self.expect_json(me, summary="rejected the token it had just issued")
-        return Validation(
-            identity={
-                "app_id": spec.app_id,
-                "user_id": str(self.require(me, user, "id")),
-                "email": str(user.get("email") or ""),
-                "company_id": str(user.get("companyId") or ""),
-                "role": str(user.get("role") or ""),
-            },
-            expires_at=expires_at,
-        )
+        identity = flows.identity_from(self, me, user, {"user_id": "/id"})
+        for name, pointer in (("email", "/email"), ("company_id", "/companyId"), ("role", "/role")):
+            identity[name] = flows.field_text(self, me, user, pointer, required=False)
+        return Validation(identity={"app_id": spec.app_id, **identity}, expires_at=token.expires_at)
 
 
 class DocsApiKeyInputs(CredentialInputs):
-    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
-
     api_key: Secret
 
 
-class DocsApiKeyVendor(Vendor[DocsApiKeyInputs]):
+class DocsApiKeyKind(CredentialKind):
     kind = "helpscout.DocsApiKey"
     vendor = "helpscout"
     title = "Help Scout Docs API key"
+    type_name = "HelpScoutDocsApiKey"
     inputs = DocsApiKeyInputs
+    documentation = """A Help Scout Docs API key, probed with ``GET /v1/sites``.
+
+    Outputs ``identity``: site_ids and subdomains (sorted, comma-separated), site_count.
+    Docs API keys do not expire, so ``expires_at`` is empty.
+    """
     hosts: ClassVar[dict[str, str]] = {"docs": "https://docsapi.helpscout.net"}
     retry_after = RetryAfter("X-RateLimit-Reset")  # seconds until the window resets
     fix_hint = (
         "copy the Docs API key from Your Profile > Authentication > API Keys in Help Scout and "
         "store it with `pulumi config set --secret`"
+    )
+    tenant_fields = ("subdomains",)
+    samples = (
+        Sample(
+            name="helpscout_docs",
+            inputs={"api_key": "e42878a511f92cd49d203aa91fa39a2ab1820bde"},
+            identity={
+                "site_ids": "869b5ff21561d6576bfd531d,96c058a918b32baf3e43195b",
+                "subdomains": "acme-demo,acme-demo-internal",
+                "site_count": "2",
+            },
+            vendor_data={"company_name": "Acme Demo", "cnames": ",docs.acme.example"},
+        ),
     )
 
     def error_fields(self, body: Any) -> tuple[str, str]:
@@ -115,14 +130,9 @@ class DocsApiKeyVendor(Vendor[DocsApiKeyInputs]):
 
     def validate(self, spec: DocsApiKeyInputs, session: Session) -> Validation:
         url = f"{self.origin(spec, 'docs')}/v1/sites"
-        reply = session.request(
-            "GET",
-            url,
-            endpoint=f"GET {url}",
-            headers={"Accept": "application/json"},
-            auth=(spec.api_key, "X"),
+        reply, body = flows.probe(
+            self, session, url, flows.Basic(spec.api_key, "X"), summary="rejected the API key"
         )
-        body = self.expect_json(reply, summary="rejected the API key")
         page = body.get("sites", body)  # documented unwrapped, served wrapped: accept both
         items = page.get("items") if isinstance(page, dict) else None
         if not isinstance(items, list):
@@ -141,58 +151,5 @@ class DocsApiKeyVendor(Vendor[DocsApiKeyInputs]):
         )
 
 
-class MailboxCredential(CredentialResource, module=TYPE_MODULE, name="HelpScoutMailboxCredential"):
-    """A Help Scout Inbox API app (App ID + App Secret), proved by the OAuth2 token exchange.
-
-    Outputs ``identity``: app_id, user_id, email, company_id, role (or ``api_access: none`` when
-    the account has no API access). ``expires_at`` is the 48 h token's expiry; the token itself
-    is not kept.
-    """
-
-    kind_name = MailboxCredentialVendor.kind
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        app_id: pulumi.Input[str],
-        app_secret: pulumi.Input[str],
-        description: pulumi.Input[str] | None = None,
-        base_url: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "app_id": app_id,
-                "app_secret": app_secret,
-                "description": description,
-                "base_url": base_url,
-            },
-            opts,
-        )
-
-
-class DocsApiKey(CredentialResource, module=TYPE_MODULE, name="HelpScoutDocsApiKey"):
-    """A Help Scout Docs API key, probed with ``GET /v1/sites``.
-
-    Outputs ``identity``: site_ids and subdomains (sorted, comma-separated), site_count.
-    Docs API keys do not expire, so ``expires_at`` is empty.
-    """
-
-    kind_name = DocsApiKeyVendor.kind
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        api_key: pulumi.Input[str],
-        description: pulumi.Input[str] | None = None,
-        base_url: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {"api_key": api_key, "description": description, "base_url": base_url},
-            opts,
-        )
+MailboxCredential = credential_resource(MailboxCredentialKind)
+DocsApiKey = credential_resource(DocsApiKeyKind)

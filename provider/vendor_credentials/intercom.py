@@ -2,41 +2,82 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-import pulumi
-
-from .core.errors import CredentialRejected
+from .core import flows
 from .core.http import RetryAfter, Session
-from .core.inputs import CredentialInputs, Secret
-from .core.resource import TYPE_MODULE, CredentialResource
-from .core.vendor import Validation, Vendor
+from .core.inputs import REPLACES, CredentialInputs, Secret
+from .core.kind import CredentialKind, Sample, Validation
+from .core.resource import credential_resource
 
 API_VERSION = "2.11"  # pinned so response shapes do not move under us
 
 
 class AccessTokenInputs(CredentialInputs):
-    secret_fields: ClassVar[tuple[str, ...]] = ("access_token",)
-    replace_fields: ClassVar[tuple[str, ...]] = ("region",)
-
     access_token: Secret
-    region: Literal["us", "eu", "au"] = "us"
+    region: Annotated[Literal["us", "eu", "au"], REPLACES] = "us"
 
 
-class AccessTokenVendor(Vendor[AccessTokenInputs]):
+class AccessTokenKind(CredentialKind):
     kind = "intercom.AccessToken"
     vendor = "intercom"
     title = "Intercom access token"
+    type_name = "IntercomAccessToken"
     inputs = AccessTokenInputs
+    documentation = """An Intercom access token, probed with ``GET /me`` on the workspace's
+    regional host.
+
+    Outputs ``identity``: workspace_id (the app's ``id_code``), workspace_name, region, admin_id,
+    admin_email. Intercom tokens do not expire, so ``expires_at`` is empty.
+    """
     hosts: ClassVar[dict[str, str]] = {
-        "us": "https://api.intercom.io",
-        "eu": "https://api.eu.intercom.io",
-        "au": "https://api.au.intercom.io",
+        "api.us": "https://api.intercom.io",
+        "api.eu": "https://api.eu.intercom.io",
+        "api.au": "https://api.au.intercom.io",
     }
     retry_after = RetryAfter("X-RateLimit-Reset", epoch=True)
     fix_hint = (
         "create or copy the app's access token in Intercom's Developer Hub and store it with "
         "`pulumi config set --secret`; check that `region` matches the workspace"
+    )
+    tenant_fields = ("workspace_name", "workspace_id")
+    region_field = "region"
+    samples = tuple(
+        Sample(
+            name=f"intercom_{region}",
+            inputs={"access_token": token, "region": region},
+            identity={
+                "workspace_id": id_code,
+                "workspace_name": f"Acme Demo {region.upper()}",
+                "region": region,
+                "admin_id": str(4_000_001 + index),
+                "admin_email": "admin@acme-demo.example",
+            },
+            vendor_data={"timezone": timezone},
+            replace={"region": "au" if region != "au" else "us"},
+        )
+        for index, (region, token, id_code, timezone) in enumerate(
+            (
+                (
+                    "us",
+                    "dG9rOj9EBFtnKHCcyytvqmjz4bacxpWPAGjDO2yctafSC3WM5YEEiMTDCA0J=",
+                    "iibwflap",
+                    "America/New_York",
+                ),
+                (
+                    "eu",
+                    "dG9rOjQHFzoFpJoLMBOc1dofdjflQ9BWFbPZpYWYSVNvTmaJe8cmN2SwuQmj=",
+                    "lllbvdg8",
+                    "Europe/Dublin",
+                ),
+                (
+                    "au",
+                    "dG9rOjexYvZI9JVUCGJIL5Rf1HQbS33gErYF7tuTOJAfc03claYI2YfwRfHl=",
+                    "xkiobrnk",
+                    "Australia/Sydney",
+                ),
+            )
+        )
     )
 
     def error_fields(self, body: Any) -> tuple[str, str]:
@@ -46,70 +87,34 @@ class AccessTokenVendor(Vendor[AccessTokenInputs]):
         return "", ""
 
     def validate(self, spec: AccessTokenInputs, session: Session) -> Validation:
-        url = self.origin(spec, spec.region) + "/me"
-        reply = session.request(
-            "GET",
-            url,
-            endpoint=f"GET {url}",
-            headers={
-                "Authorization": f"Bearer {spec.access_token}",
-                "Accept": "application/json",
-                "Intercom-Version": API_VERSION,
-            },
+        reply, admin = flows.probe(
+            self,
+            session,
+            self.origin(spec, "api") + "/me",
+            flows.Bearer(spec.access_token),
+            headers={"Intercom-Version": API_VERSION},
+            summary="rejected the access token",
         )
-        admin = self.expect_json(reply, summary="rejected the access token")
-        app = admin.get("app")
-        if not isinstance(app, dict):
-            raise self.malformed(reply, "answered /me without the 'app' object")
-        region = str(app.get("region") or "").lower()
+        region = flows.field_text(self, reply, admin, "/app/region", required=False).lower()
         if region and region != spec.region:
-            raise CredentialRejected(
-                vendor=self.vendor,
-                endpoint=reply.endpoint,
-                status=reply.status,
-                summary="the token belongs to a workspace in another region",
-                code="region_mismatch",
+            raise self.mismatch(
+                reply,
                 field="region",
-                detail=f"workspace region is {region}, the resource says {spec.region}",
-                hint=f"set region='{region}' (the regional host is the right one)",
+                what="a workspace in another region",
+                actual=region,
+                declared=spec.region,
             )
+        identity = flows.identity_from(
+            self, reply, admin, {"workspace_id": "/app/id_code", "admin_id": "/id"}
+        )
         return Validation(
             identity={
-                "workspace_id": str(self.require(reply, app, "id_code")),
-                "workspace_name": str(app.get("name") or ""),
+                **identity,
+                "workspace_name": flows.field_text(self, reply, admin, "/app/name", required=False),
                 "region": region or spec.region,
-                "admin_id": str(self.require(reply, admin, "id")),
-                "admin_email": str(admin.get("email") or ""),
+                "admin_email": flows.field_text(self, reply, admin, "/email", required=False),
             }
         )
 
 
-class AccessToken(CredentialResource, module=TYPE_MODULE, name="IntercomAccessToken"):
-    """An Intercom access token, probed with ``GET /me`` on the workspace's regional host.
-
-    Outputs ``identity``: workspace_id (the app's ``id_code``), workspace_name, region, admin_id,
-    admin_email. Intercom tokens do not expire, so ``expires_at`` is empty.
-    """
-
-    kind_name = AccessTokenVendor.kind
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        access_token: pulumi.Input[str],
-        region: pulumi.Input[str] = "us",
-        description: pulumi.Input[str] | None = None,
-        base_url: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "access_token": access_token,
-                "region": region,
-                "description": description,
-                "base_url": base_url,
-            },
-            opts,
-        )
+AccessToken = credential_resource(AccessTokenKind)

@@ -13,59 +13,59 @@ import base64
 import json
 from typing import Annotated, Any, ClassVar, Literal
 
-import pulumi
-from pydantic import AfterValidator
-
-from .core.errors import CredentialRejected
-from .core.http import Reply, RetryAfter, Session
-from .core.inputs import CredentialInputs, DnsLabel, Identifier, Secret
-from .core.resource import TYPE_MODULE, CredentialResource
-from .core.vendor import Validation, Vendor
-
-
-def _scope_list(value: list[str]) -> list[str]:
-    for scope in value:
-        if not scope or any(c.isspace() for c in scope) or not scope.isascii():
-            raise ValueError("each scope must be one non-empty word, e.g. 'account:read'")
-    return value
+from .core import flows
+from .core.http import RetryAfter, Session
+from .core.inputs import REPLACES, CredentialInputs, DnsLabel, Identifier, Scopes, Secret
+from .core.kind import CredentialKind, Sample, Validation
+from .core.resource import credential_resource
 
 
 class ClientCredentialInputs(CredentialInputs):
-    secret_fields: ClassVar[tuple[str, ...]] = ("client_secret",)
-    replace_fields: ClassVar[tuple[str, ...]] = ("account_name", "client_id", "region")
-
-    account_name: DnsLabel
-    client_id: Identifier
+    account_name: Annotated[DnsLabel, REPLACES]
+    client_id: Annotated[Identifier, REPLACES]
     client_secret: Secret
-    region: Literal["us", "eu", "ca"] = "us"
-    scopes: Annotated[list[str], AfterValidator(_scope_list)] | None = None
+    region: Annotated[Literal["us", "eu", "ca"], REPLACES] = "us"
+    scopes: Scopes | None = None
 
 
-def _jwt_claims(token: str) -> dict[str, Any] | None:
-    """The JWT payload, for display only (no signature check): None when it is not a JWT."""
+def _jwt_claims(token: str) -> dict[str, Any]:
+    """The JWT payload, for display only (no signature check): empty when it is not a JWT."""
     parts = token.split(".")
     if len(parts) != 3:
-        return None
+        return {}
     try:
-        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        claims = json.loads(payload)
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except ValueError:
-        return None
-    return claims if isinstance(claims, dict) else None
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
-class ClientCredentialVendor(Vendor[ClientCredentialInputs]):
+def _claimed_scopes(claims: dict[str, Any]) -> tuple[str, ...]:
+    scp = claims.get("scp")
+    if isinstance(scp, str):
+        scp = scp.split()
+    return tuple(sorted({str(s) for s in scp})) if isinstance(scp, list) else ()
+
+
+class ClientCredentialKind(CredentialKind):
     kind = "talkdesk.ClientCredential"
     vendor = "talkdesk"
     title = "Talkdesk OAuth client"
+    type_name = "TalkdeskClientCredential"
     inputs = ClientCredentialInputs
+    documentation = """A Talkdesk OAuth client (client credentials grant) on one account.
+
+    Outputs ``identity``: account_name, account_id, client_id, scopes (and company_name when the
+    client has ``account:read``). ``expires_at`` is the 10-minute token's expiry; the token is not
+    kept. ``scopes`` lists what the vendor granted.
+    """
     hosts: ClassVar[dict[str, str]] = {
-        "id-us": "https://{account}.talkdeskid.com",
-        "id-eu": "https://{account}.talkdeskid.eu",
-        "id-ca": "https://{account}.talkdeskidca.com",
-        "api-us": "https://api.talkdeskapp.com",
-        "api-eu": "https://api.talkdeskapp.eu",
-        "api-ca": "https://api.talkdeskappca.com",
+        "id.us": "https://{account_name}.talkdeskid.com",
+        "id.eu": "https://{account_name}.talkdeskid.eu",
+        "id.ca": "https://{account_name}.talkdeskidca.com",
+        "api.us": "https://api.talkdeskapp.com",
+        "api.eu": "https://api.talkdeskapp.eu",
+        "api.ca": "https://api.talkdeskappca.com",
     }
     retry_after = RetryAfter("Retry-After")
     fix_hint = (
@@ -73,40 +73,48 @@ class ClientCredentialVendor(Vendor[ClientCredentialInputs]):
         "its granted scopes, and the account name; store the secret with "
         "`pulumi config set --secret`"
     )
+    exchanges_token = True
+    tenant_fields = ("account_name", "account_id")
+    samples = (
+        Sample(
+            name="talkdesk",
+            inputs={
+                "account_name": "acme-demo",
+                "client_id": "2c7d28a3130cc685a9f440d5dc07f8c4",
+                "client_secret": "4DAHG4ADXHJpORkCMsL6KprqBxt3M8zOYaXV0eJI",
+            },
+            identity={
+                "account_name": "acme-demo",
+                "account_id": "b68b8289ca922ec5ab49279d",
+                "client_id": "2c7d28a3130cc685a9f440d5dc07f8c4",
+                "scopes": "account:read users:read",
+                "company_name": "Acme Demo Inc.",
+            },
+            vendor_data={"timezone": "Europe/Lisbon"},
+            replace={"client_id": "another-client-id"},
+        ),
+    )
 
     def validate(self, spec: ClientCredentialInputs, session: Session) -> Validation:
-        token_url = (
-            self.origin(spec, f"id-{spec.region}", account=spec.account_name) + "/oauth/token"
+        token = flows.client_credentials(
+            self,
+            session,
+            self.origin(spec, "id") + "/oauth/token",
+            client_id=spec.client_id,
+            client_secret=spec.client_secret,
+            scopes=spec.scopes,
+            client_auth="basic",
         )
-        session.redactor.add_basic(spec.client_id, spec.client_secret)
-        form = {"grant_type": "client_credentials"}
-        if spec.scopes:
-            form["scope"] = " ".join(spec.scopes)
-        reply = session.request(
-            "POST",
-            token_url,
-            endpoint=f"POST {token_url}",
-            data=form,
-            auth=(spec.client_id, spec.client_secret),
-            headers={"Accept": "application/json"},
-        )
-        token = self.expect_json(reply, summary="rejected the client credentials")
-        access_token = str(self.require(reply, token, "access_token"))
-        session.redactor.add(access_token)
-        expires_at = self.expiry(reply, self.require(reply, token, "expires_in"))
-        claims = _jwt_claims(access_token) or {}
-        scopes = self._scopes(token, claims)
+        claims = _jwt_claims(token.access_token)
+        scopes = token.scopes if token.scopes is not None else _claimed_scopes(claims)
         account = str(claims.get("acc") or "")
         if account and account != spec.account_name:
-            raise CredentialRejected(
-                vendor=self.vendor,
-                endpoint=reply.endpoint,
-                status=reply.status,
-                summary="the client belongs to another account",
-                code="account_mismatch",
+            raise self.mismatch(
+                token.reply,
                 field="account_name",
-                detail=f"token is for account '{account}', the resource says '{spec.account_name}'",
-                hint="set account_name to the client's account",
+                what="another account",
+                actual=account,
+                declared=spec.account_name,
             )
         identity = {
             "account_name": account or spec.account_name,
@@ -115,70 +123,17 @@ class ClientCredentialVendor(Vendor[ClientCredentialInputs]):
             "scopes": " ".join(scopes),
         }
         if "account:read" in scopes:
-            identity.update(self._account(spec, session, access_token))
-        return Validation(identity=identity, scopes=tuple(scopes), expires_at=expires_at)
-
-    def _scopes(self, token: dict[str, Any], claims: dict[str, Any]) -> list[str]:
-        granted = token.get("scope")
-        if isinstance(granted, str):
-            return sorted(set(granted.split()))
-        scp = claims.get("scp")
-        if isinstance(scp, list):
-            return sorted({str(s) for s in scp})
-        if isinstance(scp, str):
-            return sorted(set(scp.split()))
-        return []
-
-    def _account(
-        self, spec: ClientCredentialInputs, session: Session, access_token: str
-    ) -> dict[str, str]:
-        url = self.origin(spec, f"api-{spec.region}") + "/account"
-        reply: Reply = session.request(
-            "GET",
-            url,
-            endpoint=f"GET {url}",
-            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-        )
-        account = self.expect_json(reply, summary="rejected the token it had just issued")
-        return {
-            "account_id": str(account.get("id") or ""),
-            "company_name": str(account.get("company_name") or ""),
-        }
+            url = self.origin(spec, "api") + "/account"
+            reply, body = flows.probe(
+                self,
+                session,
+                url,
+                flows.Bearer(token.access_token),
+                summary="rejected the token it had just issued",
+            )
+            for name, pointer in (("account_id", "/id"), ("company_name", "/company_name")):
+                identity[name] = flows.field_text(self, reply, body, pointer, required=False)
+        return Validation(identity=identity, scopes=scopes, expires_at=token.expires_at)
 
 
-class ClientCredential(CredentialResource, module=TYPE_MODULE, name="TalkdeskClientCredential"):
-    """A Talkdesk OAuth client (client credentials grant) on one account.
-
-    Outputs ``identity``: account_name, account_id, client_id, scopes (and company_name when the
-    client has ``account:read``). ``expires_at`` is the 10-minute token's expiry; the token is not
-    kept. ``scopes`` lists what the vendor granted.
-    """
-
-    kind_name = ClientCredentialVendor.kind
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        account_name: pulumi.Input[str],
-        client_id: pulumi.Input[str],
-        client_secret: pulumi.Input[str],
-        region: pulumi.Input[str] = "us",
-        scopes: pulumi.Input[list[str]] | None = None,
-        description: pulumi.Input[str] | None = None,
-        base_url: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "account_name": account_name,
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "region": region,
-                "scopes": scopes,
-                "description": description,
-                "base_url": base_url,
-            },
-            opts,
-        )
+ClientCredential = credential_resource(ClientCredentialKind)

@@ -78,7 +78,7 @@ def project(
         "baseUrl": emulator.base_url,
         "vendor-credentials:trustedOrigins": emulator.base_url,  # previews prove against it
         "helpscoutAppId": hs["app_id"],
-        "talkdeskAccount": td["account"],
+        "talkdeskAccount": td["account_name"],
         "talkdeskClientId": td["client_id"],
     }.items():
         project.pulumi("config", "set", key, value)

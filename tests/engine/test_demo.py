@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vendor_credentials.emulator import DEMO_CREDENTIALS
-
-SECRET_KEYS = ("app_secret", "api_key", "access_token", "client_secret")
+from support.cases import CASES
+from vendor_credentials.demo import output_name
 
 
 def test_demo_previews_ups_refreshes_destroys_and_prints_outputs(tmp_path: Path) -> None:
@@ -26,8 +25,7 @@ def test_demo_previews_ups_refreshes_destroys_and_prints_outputs(tmp_path: Path)
     steps = ("pulumi preview", "pulumi up", "pulumi refresh", "stack outputs", "pulumi destroy")
     for step in steps:
         assert f"==> {step}" in output, step
-    for name in ("supportMailbox", "docsPublisher", "intercomEu", "talkdeskReporting"):
-        assert f"{name}: {{'expires_at'" in output, name
+    for case in CASES:  # every kind the package declares
+        assert f"{output_name(case.kind)}: {{'expires_at'" in output, case.kind
     assert "'status': 'invalid'" not in output
-    secrets = [v[k] for v in DEMO_CREDENTIALS.values() for k in SECRET_KEYS if k in v]
-    assert [s for s in secrets if s in output] == []
+    assert [case.kind for case in CASES if case.secret in output] == []

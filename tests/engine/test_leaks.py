@@ -1,10 +1,10 @@
-"""No secret leaks: state, `__provider`, CLI output, errors and logs, for every vendor.
+"""No secret leaks: state, `__provider`, CLI output, errors and logs, for every kind.
 
-Distinctive sentinel secrets (and a sentinel `fingerprintKey`) go through preview -> up -> refresh
--> refresh after revocation -> update with a rejected secret (and a vendor that echoes it back) ->
-destroy, with `--diff` and the provider's debug logging on. Every byte those commands print or
-write is kept and grepped, in plain text and in the encodings a secret travels in (base64, URL
-encoding).
+Fresh secrets (every kind's sample, rotated) and a sentinel `fingerprintKey` go through preview
+-> up -> refresh -> refresh after revocation -> update with a rejected secret (and a vendor that
+echoes it back) -> destroy, with `--diff` and the provider's debug logging on. Every byte those
+commands print or write is kept and grepped, in plain text and in the encodings a secret travels
+in (base64, URL encoding).
 """
 
 from __future__ import annotations
@@ -19,22 +19,13 @@ from urllib.parse import quote
 import pulumi
 import pytest
 
+from support.cases import CASES
 from support.stacks import EngineStack
-from vendor_credentials import helpscout, intercom, talkdesk
 from vendor_credentials.core.fingerprint import key_id
 from vendor_credentials.emulator import Emulator
 
-SENTINELS = {
-    "app_secret": "LeakCanaryHelpScoutAppSecret7f3a9c2e1b",
-    "api_key": "LeakCanaryDocsApiKey0d4e8b6a2c9f1e3d",
-    "access_token": "LeakCanaryIntercomToken5b1c7e9a3d2f8e",
-    "client_secret": "LeakCanaryTalkdeskSecret9e2d4c6b8a1f0",
-}
 REJECTED = "LeakCanaryRejectedSecret3c5e7a9b1d2f4e"
 TEAM_KEY = "LeakCanaryFingerprintKey8c1e5a7d3b9f2e"  # vendor-credentials:fingerprintKey
-APP_ID = "leak-app"
-CLIENT_ID = "leak-client"
-ACCOUNT = "leak-account"
 
 
 def encodings(secret: str) -> set[str]:
@@ -49,37 +40,17 @@ def encodings(secret: str) -> set[str]:
 
 def program() -> None:
     cfg = pulumi.Config()
-    base_url = cfg.require("base_url")
-    creds = {
-        "mailbox": helpscout.MailboxCredential(
-            "mailbox",
-            app_id=APP_ID,
-            app_secret=cfg.require_secret("app_secret"),
-            base_url=base_url,
-        ),
-        "docs": helpscout.DocsApiKey(
-            "docs", api_key=cfg.require_secret("api_key"), base_url=base_url
-        ),
-        "intercom": intercom.AccessToken(
-            "intercom", access_token=cfg.require_secret("access_token"), base_url=base_url
-        ),
-        "talkdesk": talkdesk.ClientCredential(
-            "talkdesk",
-            account_name=ACCOUNT,
-            client_id=CLIENT_ID,
-            client_secret=cfg.require_secret("client_secret"),
-            scopes=["account:read"],
-            base_url=base_url,
-        ),
-    }
-    for name, cred in creds.items():
-        pulumi.export(f"{name}-status", cred.status)
+    for case in CASES:
+        args = dict(cfg.require_object(f"{case.id}-inputs"))
+        args[case.secret_input] = cfg.require_secret(f"{case.id}-secret")
+        pulumi.export(f"{case.id}-status", case.build(case.id, args).status)
 
 
 @dataclass
 class LeakRun:
     stack: EngineStack
     emulator: Emulator
+    secrets: dict[str, str]  # case id -> the valid secret
     forbidden: set[str] = field(default_factory=set)
 
     def leaks_in(self, text: str) -> list[str]:
@@ -88,30 +59,16 @@ class LeakRun:
 
 @pytest.fixture(scope="module")
 def run(emulator: Emulator, engine: dict[str, str]) -> Iterator[LeakRun]:
-    emulator.add(
-        "helpscout_mailbox", app_id=APP_ID, app_secret=SENTINELS["app_secret"], label="leak-mailbox"
-    )
-    emulator.add("helpscout_docs", api_key=SENTINELS["api_key"], label="leak-docs")
-    emulator.add(
-        "intercom", access_token=SENTINELS["access_token"], region="us", label="leak-intercom"
-    )
-    emulator.add(
-        "talkdesk",
-        account=ACCOUNT,
-        client_id=CLIENT_ID,
-        client_secret=SENTINELS["client_secret"],
-        scopes=["account:read"],
-        label="leak-talkdesk",
-    )
+    """Every kind's sample, its secret rotated to a fresh one this module alone knows."""
+    secrets = {case.id: emulator.rotate(case.emulator_key) for case in CASES}
     env = {**engine, "VENDOR_CREDENTIALS_LOG_LEVEL": "debug"}
     stack = EngineStack("leaks", program, env)
-    stack.set_config(SENTINELS, secret=True)
+    stack.set_config({f"{c.id}-secret": secrets[c.id] for c in CASES}, secret=True)
+    stack.set_config({f"{c.id}-inputs": json.dumps(c.plain(emulator.base_url)) for c in CASES})
     stack.set_config({"vendor-credentials:fingerprintKey": TEAM_KEY}, secret=True)
-    stack.set_config(
-        {"base_url": emulator.base_url, "vendor-credentials:trustedOrigins": emulator.base_url}
-    )
-    leak_run = LeakRun(stack, emulator)
-    for secret in [*SENTINELS.values(), REJECTED, TEAM_KEY]:
+    stack.set_config({"vendor-credentials:trustedOrigins": emulator.base_url})
+    leak_run = LeakRun(stack, emulator, secrets)
+    for secret in [*secrets.values(), REJECTED, TEAM_KEY]:
         leak_run.forbidden |= encodings(secret)
     yield leak_run
     stack.destroy()
@@ -126,28 +83,27 @@ def test_preview_up_and_refresh_succeed(run: LeakRun) -> None:
 
 
 def test_refresh_after_revocation_marks_them_invalid(run: LeakRun) -> None:
-    for label in ("leak-mailbox", "leak-docs", "leak-intercom", "leak-talkdesk"):
-        run.emulator.revoke(label)
+    for case in CASES:
+        run.emulator.revoke(case.emulator_key)
     outcome = run.stack.refresh(log_verbosity=9, log_to_std_err=True)
-    for label in ("leak-mailbox", "leak-docs", "leak-intercom", "leak-talkdesk"):
-        run.emulator.restore(label)
+    run.emulator.restore()
     assert outcome.ok, outcome
     assert {c["outputs"]["status"] for c in run.stack.credentials()} == {"invalid"}
     assert run.stack.up().ok  # valid again once restored
 
 
 def test_update_with_rejected_secret_fails_without_echoing_it(run: LeakRun) -> None:
-    run.stack.set_config({"client_secret": REJECTED}, secret=True)
+    run.stack.set_config({f"{c.id}-secret": REJECTED for c in CASES}, secret=True)
     outcome = run.stack.up(log_verbosity=9, log_to_std_err=True)
     assert not outcome.ok
-    assert "invalid_client" in outcome.text
+    assert "rejected" in outcome.text
 
 
 def test_vendor_echoing_the_secret_is_redacted(run: LeakRun) -> None:
-    run.emulator.inject("echo_secret", path="/oauth/token")
+    run.emulator.inject("echo_secret", times=len(CASES) * 4)
     outcome = run.stack.up()
     run.emulator.clear_faults()
-    run.stack.set_config({"client_secret": SENTINELS["client_secret"]}, secret=True)
+    run.stack.set_config({f"{c.id}-secret": run.secrets[c.id] for c in CASES}, secret=True)
     assert not outcome.ok
     assert "[REDACTED]" in outcome.text
 
@@ -162,7 +118,7 @@ def test_issued_access_tokens_are_forbidden_too(run: LeakRun) -> None:
 def test_no_sentinel_in_any_captured_output(run: LeakRun) -> None:
     transcript = "\n".join(run.stack.transcript)
     assert run.leaks_in(transcript) == []
-    assert "validating talkdesk.ClientCredential" in transcript  # provider debug logs captured
+    assert f"validating {CASES[-1].kind}" in transcript  # provider debug logs captured
 
 
 def test_raw_state_file_has_no_sentinel(run: LeakRun) -> None:
@@ -180,7 +136,7 @@ def test_stack_export_has_no_sentinel(run: LeakRun) -> None:
 def test_stack_export_show_secrets_has_them_all(run: LeakRun) -> None:
     exported = run.stack.cli("stack", "export", "--show-secrets")
     assert exported.ok, exported
-    for name, secret in SENTINELS.items():
+    for name, secret in run.secrets.items():
         assert secret in exported.text, f"{name} is not tracked in state"
     assert TEAM_KEY in exported.text  # the default provider keeps the config: as ciphertext
     fingerprints = {c["outputs"]["fingerprint"] for c in run.stack.credentials()}

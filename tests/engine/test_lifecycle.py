@@ -1,7 +1,8 @@
-"""The lifecycle matrix, for every vendor, through the real `pulumi` CLI against the emulator.
+"""The lifecycle matrix, for every kind, through the real `pulumi` CLI against the emulator.
 
-One stack per vendor is shared by the tests of this module (engine operations cost seconds);
-tests run in file order and each states the behaviour it proves.
+The kinds and their credentials come from the declarations (``support.cases``). One stack per
+kind is shared by the tests of this module (engine operations cost seconds); tests run in file
+order and each states the behaviour it proves.
 """
 
 from __future__ import annotations
@@ -12,26 +13,23 @@ from typing import Any
 
 import pytest
 
-from support.cases import CASES, VendorCase
+from support.cases import CASES, KindCase
 from support.stacks import EngineStack
 from vendor_credentials.core.fingerprint import is_current
-from vendor_credentials.core.registry import vendor_for
 from vendor_credentials.emulator import Emulator
 
 
 @dataclass
 class Subject:
-    case: VendorCase
+    case: KindCase
     stack: EngineStack
     emulator: Emulator
     secret: str
 
-    def configure(self, secret: str | None = None, **plain: str) -> None:
+    def configure(self, secret: str | None = None, **plain: Any) -> None:
         self.stack.set_config({self.case.secret_input: secret or self.secret}, secret=True)
         trusted = {"vendor-credentials:trustedOrigins": self.emulator.base_url}  # previews prove
-        self.stack.set_config(
-            {**self.case.plain, "base_url": self.emulator.base_url, **trusted, **plain}
-        )
+        self.stack.set_config({**self.case.config(self.emulator.base_url, **plain), **trusted})
 
     def state(self) -> dict[str, Any]:
         creds = self.stack.credentials()
@@ -40,13 +38,13 @@ class Subject:
 
 
 @pytest.fixture(scope="module", params=CASES, ids=str)
-def case(request: pytest.FixtureRequest) -> VendorCase:
+def case(request: pytest.FixtureRequest) -> KindCase:
     return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
 def subjects(emulator: Emulator) -> Iterator[dict[str, Subject]]:
-    """One subject per vendor for the module: a stack must not be rebuilt (nor its rotated
+    """One subject per kind for the module: a stack must not be rebuilt (nor its rotated
     secret forgotten) if pytest interleaves the vendors' tests."""
     made: dict[str, Subject] = {}
     yield made
@@ -57,7 +55,7 @@ def subjects(emulator: Emulator) -> Iterator[dict[str, Subject]]:
 
 @pytest.fixture
 def subject(
-    case: VendorCase, emulator: Emulator, engine: dict[str, str], subjects: dict[str, Subject]
+    case: KindCase, emulator: Emulator, engine: dict[str, str], subjects: dict[str, Subject]
 ) -> Subject:
     if case.id not in subjects:
         stack = EngineStack(f"lifecycle-{case.id}", case.program(), engine)
@@ -75,11 +73,7 @@ def test_check_rejects_secret_with_white_space_naming_the_field(subject: Subject
 
 
 def test_check_reports_each_bad_field_with_its_fix(subject: Subject) -> None:
-    bad = {"base_url": "http://vendor.example.com/api"}
-    if "region" in subject.case.plain:
-        bad["region"] = "mars"
-    if subject.case.id == "talkdesk":
-        bad["account_name"] = "evil.example/x#"
+    bad = subject.case.bad_inputs(subject.emulator.base_url)
     subject.configure(**bad)
     outcome = subject.stack.preview()
     subject.configure()
@@ -118,8 +112,10 @@ def test_up_creates_a_valid_credential_with_identity(subject: Subject) -> None:
     assert outcome.outputs["status"] == "valid"
     assert outcome.outputs["status_reason"] == ""
     assert outcome.outputs["kind"] == subject.case.kind
-    for key in subject.case.identity_keys:
-        assert outcome.outputs["identity"].get(key), (key, outcome.outputs["identity"])
+    identity = outcome.outputs["identity"]
+    assert {
+        k: identity.get(k) for k in subject.case.sample.identity
+    } == subject.case.sample.identity
     assert is_current(outcome.outputs["fingerprint"])
 
 
@@ -169,10 +165,11 @@ def test_failed_update_keeps_the_old_state_exactly(subject: Subject) -> None:
 
 
 def test_changing_what_names_the_credential_plans_a_replace(subject: Subject) -> None:
-    if subject.case.replace is None:  # its only input is the secret: a change is an update
-        assert vendor_for(subject.case.kind).inputs.replace_fields == ()
+    change = subject.case.replace(subject.emulator.base_url)
+    if change is None:  # its only input is the secret: a change is an update
+        assert subject.case.declaration.inputs.replace_fields == ()
         return
-    name, value = subject.case.replace
+    name, value = change
     # The diff alone is under test: the vendor would (rightly) reject the made-up credential
     # during preview, so preview validation is off for this one preview.
     subject.configure(description="owned by the platform team", **{name: value})

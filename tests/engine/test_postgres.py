@@ -23,12 +23,12 @@ from typing import Any, TypeVar
 
 import pytest
 
-from support.cases import CASES
+from support.cases import case_for
 from support.postgres import ConcurrentUp, PostgresServer
 from support.stacks import EngineStack
 from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
 
-INTERCOM = next(case for case in CASES if case.id == "intercom")
+INTERCOM = case_for("intercom.AccessToken")
 US_TOKEN = DEMO_CREDENTIALS["intercom_us"]["access_token"]
 AU_TOKEN = DEMO_CREDENTIALS["intercom_au"]["access_token"]
 PROJECT = "vendor-credentials-tests"  # EngineStack's project
@@ -90,7 +90,7 @@ def pg_env(engine: dict[str, str], postgres_url: str) -> dict[str, str]:
 
 
 def stack_config(emulator: Emulator, region: str, **extra: str) -> dict[str, str]:
-    return {"region": region, "base_url": emulator.base_url, **extra}
+    return INTERCOM.config(emulator.base_url, region=region, **extra)
 
 
 @pytest.fixture(scope="module")

@@ -1,102 +1,141 @@
-"""One declaration per credential kind: how a test stack builds it and how the emulator moves it."""
+"""Every credential kind as the tests see it, discovered from the kinds' own declarations.
+
+A kind's first sample (``CredentialKind.samples``) is the credential the emulator seeds for it;
+the lifecycle matrix, leak suite, preview tests and the upgrade fixture build their stacks from
+these cases, so a new kind is tested by declaring its samples, with no table here to extend.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from vendor_credentials import helpscout, intercom, talkdesk
+from vendor_credentials.core.inputs import input_failures
+from vendor_credentials.core.kind import CredentialKind, Sample
 from vendor_credentials.core.provider import OUTPUT_NAMES
-from vendor_credentials.emulator import DEMO_CREDENTIALS
+from vendor_credentials.core.registry import all_kinds
+
+# Values tried, in order, to make each non-secret input fail check (the first that does is used).
+BAD_VALUES = ("http://vendor.example.com/api", "mars", "evil.example/x#")
+
+
+def with_base_url(value: Any, base_url: str) -> Any:
+    """A sample value with ``{base_url}`` filled in (strings, lists and dicts of strings)."""
+    if isinstance(value, str):
+        return value.replace("{base_url}", base_url)
+    if isinstance(value, list):
+        return [with_base_url(v, base_url) for v in value]
+    if isinstance(value, dict):
+        return {k: with_base_url(v, base_url) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
-class VendorCase:
-    """A credential kind as the lifecycle tests see it."""
+class KindCase:
+    """One kind and the sample the tests drive it with."""
 
-    id: str
-    kind: str
-    secret_input: str
-    secret: str  # the seeded, valid secret
-    plain: dict[str, str]  # non-secret inputs, from the emulator's seed
-    replace: tuple[str, str] | None  # (input, new value) naming another credential
-    emulator_key: str  # the emulator's seed label (its revoke/rotate take it)
-    build: Callable[[str, dict[str, Any]], pulumi.CustomResource]
-    identity_keys: tuple[str, ...] = field(default=())
+    declaration: CredentialKind
+    sample: Sample
+
+    @property
+    def kind(self) -> str:
+        return self.declaration.kind
+
+    @property
+    def id(self) -> str:
+        """A stack-name-safe id: ``intercom.AccessToken`` -> ``intercom-accesstoken``."""
+        return self.kind.replace(".", "-").lower()
 
     def __str__(self) -> str:
         return self.id
 
+    @property
+    def secret_input(self) -> str:
+        return self.declaration.inputs.secret_fields[0]
+
+    @property
+    def secret(self) -> str:
+        return str(self.sample.inputs[self.secret_input])
+
+    @property
+    def emulator_key(self) -> str:
+        """The emulator's label for the sample (its revoke/rotate take it)."""
+        return self.sample.name
+
+    @property
+    def routed_by_base_url(self) -> bool:
+        """Kinds with declared hosts reach the emulator through ``base_url``."""
+        return bool(self.declaration.hosts)
+
+    def inputs(self, base_url: str) -> dict[str, Any]:
+        """The sample's valid inputs pointed at an emulator."""
+        found = {k: with_base_url(v, base_url) for k, v in self.sample.inputs.items()}
+        if self.routed_by_base_url:
+            found["base_url"] = base_url
+        return found
+
+    def plain(self, base_url: str) -> dict[str, Any]:
+        """The non-secret inputs."""
+        secret = set(self.declaration.inputs.secret_fields)
+        return {k: v for k, v in self.inputs(base_url).items() if k not in secret}
+
+    def replace(self, base_url: str) -> tuple[str, Any] | None:
+        """An input change naming another credential (None when only the secret names it)."""
+        for name, value in self.sample.replace.items():
+            return name, with_base_url(value, base_url)
+        return None
+
+    def bad_inputs(self, base_url: str) -> dict[str, str]:
+        """For each non-secret input that some ``BAD_VALUES`` entry breaks: that entry."""
+        good = self.inputs(base_url)
+        bad: dict[str, str] = {}
+        for name in self.declaration.inputs.model_fields:
+            if name in self.declaration.inputs.secret_fields or name == "description":
+                continue
+            for value in BAD_VALUES:
+                failures = input_failures(self.declaration.inputs, {**good, name: value})
+                if [field for field, _ in failures] == [name]:
+                    bad[name] = value
+                    break
+        return bad
+
+    def build(self, name: str, args: Mapping[str, Any]) -> pulumi.CustomResource:
+        module = importlib.import_module(f"vendor_credentials.{self.declaration.vendor}")
+        resource_class = getattr(module, self.kind.partition(".")[2])
+        resource: pulumi.CustomResource = resource_class(name, **args)
+        return resource
+
     def program(self, resource_name: str = "cred") -> Callable[[], None]:
-        """An inline program declaring this credential from stack config, exporting its outputs."""
+        """An inline program declaring this credential from stack config (``inputs`` as JSON,
+        the secret as a secret), exporting its outputs."""
 
         def program() -> None:
             cfg = pulumi.Config()
-            args: dict[str, Any] = {self.secret_input: cfg.require_secret(self.secret_input)}
-            for name in self.plain:
-                args[name] = cfg.require(name)
-            args["base_url"] = cfg.require("base_url")
-            description = cfg.get("description")
-            if description:
-                args["description"] = description
+            args: dict[str, Any] = dict(cfg.require_object("inputs"))
+            args[self.secret_input] = cfg.require_secret(self.secret_input)
             resource = self.build(resource_name, args)
             for output in OUTPUT_NAMES:
                 pulumi.export(output, getattr(resource, output))
 
         return program
 
+    def config(self, emulator_url: str, **overrides: Any) -> dict[str, str]:
+        """Plain stack config for ``program``: the inputs as one JSON value."""
+        return {"inputs": json.dumps({**self.plain(emulator_url), **overrides})}
 
-_HS = DEMO_CREDENTIALS["helpscout_mailbox"]
-_DOCS = DEMO_CREDENTIALS["helpscout_docs"]
-_IC = DEMO_CREDENTIALS["intercom_eu"]
-_TD = DEMO_CREDENTIALS["talkdesk"]
 
-CASES: tuple[VendorCase, ...] = (
-    VendorCase(
-        id="helpscout-mailbox",
-        kind="helpscout.MailboxCredential",
-        secret_input="app_secret",
-        secret=_HS["app_secret"],
-        plain={"app_id": _HS["app_id"]},
-        replace=("app_id", "another-app-id"),
-        emulator_key="helpscout_mailbox",
-        build=lambda name, a: helpscout.MailboxCredential(name, **a),
-        identity_keys=("user_id", "email", "company_id", "role"),
-    ),
-    VendorCase(
-        id="helpscout-docs",
-        kind="helpscout.DocsApiKey",
-        secret_input="api_key",
-        secret=_DOCS["api_key"],
-        plain={},
-        replace=None,
-        emulator_key="helpscout_docs",
-        build=lambda name, a: helpscout.DocsApiKey(name, **a),
-        identity_keys=("site_ids", "subdomains"),
-    ),
-    VendorCase(
-        id="intercom",
-        kind="intercom.AccessToken",
-        secret_input="access_token",
-        secret=_IC["access_token"],
-        plain={"region": "eu"},
-        replace=("region", "au"),
-        emulator_key="intercom_eu",
-        build=lambda name, a: intercom.AccessToken(name, **a),
-        identity_keys=("workspace_id", "workspace_name", "region", "admin_id", "admin_email"),
-    ),
-    VendorCase(
-        id="talkdesk",
-        kind="talkdesk.ClientCredential",
-        secret_input="client_secret",
-        secret=_TD["client_secret"],
-        plain={"account_name": _TD["account"], "client_id": _TD["client_id"]},
-        replace=("client_id", "another-client-id"),
-        emulator_key="talkdesk",
-        build=lambda name, a: talkdesk.ClientCredential(name, **a),
-        identity_keys=("account_name", "account_id", "client_id", "scopes"),
-    ),
+CASES: tuple[KindCase, ...] = tuple(
+    KindCase(declaration, declaration.samples[0]) for declaration in all_kinds()
 )
+ALL_SAMPLES: tuple[KindCase, ...] = tuple(
+    KindCase(declaration, sample) for declaration in all_kinds() for sample in declaration.samples
+)
+
+
+def case_for(kind: str) -> KindCase:
+    return next(case for case in CASES if case.kind == kind)

@@ -229,7 +229,7 @@ def test_intercom_me_reports_token_region(client: httpx.Client, region: str) -> 
     assert body["type"] == "admin"
     assert body["email_verified"] is True
     assert body["app"]["region"] == region.upper()
-    assert body["app"]["id_code"] == DEMO_IDENTITIES[f"intercom_{region}"]["app_id_code"]
+    assert body["app"]["id_code"] == DEMO_IDENTITIES[f"intercom_{region}"]["workspace_id"]
 
 
 def test_intercom_version_header_is_logged(emulator: Emulator, client: httpx.Client) -> None:
@@ -263,13 +263,13 @@ def test_talkdesk_token_is_jwt_with_account_claims(client: httpx.Client) -> None
     body = response.json()
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 600
-    assert body["scope"] == TD["scopes"]
+    assert body["scope"] == DEMO_IDENTITIES["talkdesk"]["scopes"]
     assert body["access_token"].count(".") == 2
     claims = jwt_claims(body["access_token"])
     assert claims["acc"] == "acme-demo"
     assert claims["aid"] == DEMO_IDENTITIES["talkdesk"]["account_id"]
     assert claims["cid"] == claims["sub"] == TD["client_id"]
-    assert claims["scp"] == TD["scopes"].split()
+    assert claims["scp"] == DEMO_IDENTITIES["talkdesk"]["scopes"].split()
     assert claims["exp"] == claims["iat"] + 600
 
 
@@ -514,7 +514,7 @@ def test_huge_body_fault(emulator: Emulator, client: httpx.Client) -> None:
     emulator.inject("huge_body")
     response = client.get("/v1/sites", auth=(DOCS["api_key"], "X"))
     assert response.status_code == 200
-    assert len(response.content) >= 20 * 1024 * 1024
+    assert len(response.content) >= 2 * 1024 * 1024
 
 
 def test_echo_secret_fault_leaks_in_body_but_not_in_log(

@@ -19,8 +19,8 @@ from vendor_credentials.core.fingerprint import (
     key_id,
     weakness,
 )
+from vendor_credentials.core.kind import Validation
 from vendor_credentials.core.provider import CredentialProvider
-from vendor_credentials.core.vendor import Validation
 
 INTERCOM = "intercom.AccessToken"
 MAILBOX = "helpscout.MailboxCredential"
@@ -97,7 +97,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> CredentialProvider:
     """An Intercom provider configured with the team key (configure changes class attributes
     and sys.tracebacklimit: all put back after the test)."""
     monkeypatch.setattr(sys, "tracebacklimit", 1000, raising=False)
-    for name in ("settings", "validate_on_preview", "fingerprint_key"):
+    for name in ("settings", "preview_validation_enabled", "fingerprint_key"):
         monkeypatch.setattr(CredentialProvider, name, getattr(CredentialProvider, name))
     made = CredentialProvider(INTERCOM)
     made.configure(ConfigureRequest(Config({"vendor-credentials:fingerprintKey": TEAM_KEY}, "p")))

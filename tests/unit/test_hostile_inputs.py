@@ -11,6 +11,8 @@ module would call is seen, nothing leaves the machine.
 
 from __future__ import annotations
 
+import string
+import typing
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,45 +25,57 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.cases import CASES, KindCase, with_base_url
 from vendor_credentials.core import http
 from vendor_credentials.core.provider import CredentialProvider
-from vendor_credentials.core.registry import KINDS, vendor_for
 
+# Where the generic kinds' sample URLs point for these tests (nothing is sent: see below).
+SAMPLE_ORIGIN = "https://api.example.test"
 VALID: dict[str, dict[str, Any]] = {
-    "helpscout.MailboxCredential": {"app_id": "app-123", "app_secret": "s3cret-app-secret"},
-    "helpscout.DocsApiKey": {"api_key": "docs-api-key-0123456789"},
-    "intercom.AccessToken": {"access_token": "dG9rOmFiY2RlZg==", "region": "eu"},
-    "talkdesk.ClientCredential": {
-        "account_name": "acme",
-        "client_id": "client-1",
-        "client_secret": "td-client-secret",
-        "region": "us",
-        "scopes": ["account:read"],
-    },
+    case.kind: {k: with_base_url(v, SAMPLE_ORIGIN) for k, v in case.sample.inputs.items()}
+    for case in CASES
 }
-INTERCOM_HOSTS = {"us": "api.intercom.io", "eu": "api.eu.intercom.io", "au": "api.au.intercom.io"}
-TALKDESK_DOMAINS = {"us": ".talkdeskid.com", "eu": ".talkdeskid.eu", "ca": ".talkdeskidca.com"}
-TALKDESK_API = {
-    "us": "api.talkdeskapp.com",
-    "eu": "api.talkdeskapp.eu",
-    "ca": "api.talkdeskappca.com",
-}
-TOKEN_PATHS = ("/v2/oauth2/token", "/oauth/token")
+BY_KIND = {case.kind: case for case in CASES}
 
 
-def vendor_hosts(kind: str, inputs: dict[str, Any]) -> set[str]:
-    """The hosts the vendor's documentation names for these inputs (see shared/vendors.md)."""
-    if kind == "helpscout.MailboxCredential":
-        return {"api.helpscout.net"}
-    if kind == "helpscout.DocsApiKey":
-        return {"docsapi.helpscout.net"}
-    region = inputs.get("region", "us")
-    if kind == "intercom.AccessToken":
-        return {INTERCOM_HOSTS[region]}
-    return {str(inputs["account_name"]) + TALKDESK_DOMAINS[region], TALKDESK_API[region]}
+def _normal(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return (
+        scheme,
+        (parts.hostname or "").lower(),
+        parts.port or (443 if scheme == "https" else 80),
+    )
 
 
-FIELDS = [(kind, name) for kind in KINDS for name in vendor_for(kind).inputs.model_fields]
+def declared_origins(case: KindCase, inputs: dict[str, Any]) -> set[tuple[str, str, int]]:
+    """The hosts the kind declares for these inputs' region, or the URLs it was given."""
+    hosts = case.declaration.hosts
+    if not hosts:  # a generic kind: the URLs in its inputs
+        return {_normal(v) for v in inputs.values() if isinstance(v, str) and "://" in v}
+    fields = case.declaration.inputs.model_fields
+    given = {k: v for k, v in inputs.items() if v != "" or fields[k].default is not None}
+    values = case.declaration.inputs.model_validate(given).model_dump()
+    region = values.get("region")
+    return {
+        _normal(template.format(**values))
+        for role, template in hosts.items()
+        if "." not in role or role.endswith(f".{region}")
+    }
+
+
+def host_fields(case: KindCase) -> list[str]:
+    """Inputs interpolated into a declared host name."""
+    names = {
+        name
+        for template in case.declaration.hosts.values()
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
+    return sorted(names)
+
+
+FIELDS = [(case.kind, name) for case in CASES for name in case.declaration.inputs.model_fields]
 TRIED: Counter[str] = Counter()  # inputs hypothesis tried, per kind and field (in the report)
 
 CYRILLIC_A = "\u0430"  # looks like "a"
@@ -144,7 +158,7 @@ STRINGS = st.one_of(
 
 
 def values_for(field: str) -> st.SearchStrategy[Any]:
-    if field == "base_url":
+    if field.endswith("url"):
         return st.one_of(URLS, STRINGS)
     if field == "scopes":
         return st.one_of(st.lists(STRINGS, max_size=4), STRINGS)
@@ -160,7 +174,7 @@ def recorded_requests() -> Iterator[list[httpx.Request]]:
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        if request.url.path in TOKEN_PATHS:
+        if request.method == "POST":  # a token endpoint
             token = {"access_token": "issued-by-the-test", "expires_in": 600}
             return httpx.Response(200, json={**token, "scope": "account:read"})
         raise httpx.ConnectError("refused by the test", request=request)
@@ -170,7 +184,7 @@ def recorded_requests() -> Iterator[list[httpx.Request]]:
         with (
             mock.patch.object(http, "shared_client", lambda _settings: client),
             mock.patch.object(CredentialProvider, "settings", http.HttpSettings(max_attempts=1)),
-            mock.patch.object(CredentialProvider, "validate_on_preview", True),
+            mock.patch.object(CredentialProvider, "preview_validation_enabled", True),
             # every origin trusted: these tests follow where a preview's requests go
             mock.patch("vendor_credentials.core.provider.preview_may_send", lambda *_: True),
         ):
@@ -180,14 +194,11 @@ def recorded_requests() -> Iterator[list[httpx.Request]]:
 
 
 def allowed_origins(kind: str, news: dict[str, Any]) -> set[tuple[str, str, int]]:
-    """Where the requests of these inputs may go, worked out here and not by the provider."""
+    """Where the requests of these inputs may go, worked out here from the declared data."""
     base_url = news.get("base_url")
     if base_url:
-        parts = urlsplit(base_url)
-        scheme = parts.scheme.lower()
-        port = parts.port or (443 if scheme == "https" else 80)
-        return {(scheme, (parts.hostname or "").lower(), port)}
-    return {("https", host, 443) for host in vendor_hosts(kind, news)}
+        return {_normal(base_url)}
+    return declared_origins(BY_KIND[kind], news)
 
 
 def origin_of(request: httpx.Request) -> tuple[str, str, int]:
@@ -233,7 +244,7 @@ def test_any_input_passes_check_or_fails_naming_its_field_and_never_calls_anothe
 
 # -- explicit examples ----------------------------------------------------------------------------
 
-HOSTILE_ACCOUNT_NAMES = [
+HOSTILE_HOST_LABELS = [
     "evil.example/x#",
     "a@b",
     "a.b",
@@ -250,14 +261,17 @@ HOSTILE_ACCOUNT_NAMES = [
     "a" * 64,
     "",
 ]
+HOST_FIELDS = [(case.kind, name) for case in CASES for name in host_fields(case)]
 
 
-@pytest.mark.parametrize("account", HOSTILE_ACCOUNT_NAMES, ids=repr)
-def test_a_hostile_account_name_fails_check_naming_account_name(account: str) -> None:
-    kind = "talkdesk.ClientCredential"
+@pytest.mark.parametrize("label", HOSTILE_HOST_LABELS, ids=repr)
+@pytest.mark.parametrize(("kind", "field"), HOST_FIELDS, ids=[f"{k}.{f}" for k, f in HOST_FIELDS])
+def test_a_hostile_host_label_fails_check_naming_its_field(
+    kind: str, field: str, label: str
+) -> None:
     with recorded_requests() as seen:
-        result = CredentialProvider(kind).check({}, {**VALID[kind], "account_name": account})
-    assert [failure.property for failure in result.failures] == ["account_name"]
+        result = CredentialProvider(kind).check({}, {**VALID[kind], field: label})
+    assert [failure.property for failure in result.failures] == [field]
     assert seen == []
 
 
@@ -292,7 +306,7 @@ HOSTILE_BASE_URLS = [
 
 
 @pytest.mark.parametrize("base_url", HOSTILE_BASE_URLS, ids=lambda u: repr(u[:40]))
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("kind", list(VALID))
 def test_a_hostile_base_url_fails_check_naming_base_url(kind: str, base_url: str) -> None:
     with recorded_requests() as seen:
         result = CredentialProvider(kind).check({}, {**VALID[kind], "base_url": base_url})
@@ -313,22 +327,20 @@ ACCEPTED_BASE_URLS = [
 
 
 @pytest.mark.parametrize("base_url", ACCEPTED_BASE_URLS)
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("kind", [case.kind for case in CASES if case.routed_by_base_url])
 def test_an_accepted_base_url_receives_every_request(kind: str, base_url: str) -> None:
     check_safely(kind, "base_url", {**VALID[kind], "base_url": base_url})
 
 
-@pytest.mark.parametrize(
-    ("kind", "region"),
-    [
-        ("intercom.AccessToken", "us"),
-        ("intercom.AccessToken", "eu"),
-        ("intercom.AccessToken", "au"),
-        ("talkdesk.ClientCredential", "us"),
-        ("talkdesk.ClientCredential", "eu"),
-        ("talkdesk.ClientCredential", "ca"),
-    ],
-)
+REGIONS = [
+    (case.kind, region)
+    for case in CASES
+    if "region" in case.declaration.inputs.model_fields
+    for region in typing.get_args(case.declaration.inputs.model_fields["region"].annotation)
+]
+
+
+@pytest.mark.parametrize(("kind", "region"), REGIONS)
 def test_each_region_calls_only_its_own_hosts(kind: str, region: str) -> None:
     news = {**VALID[kind], "region": region}
     with recorded_requests() as seen:

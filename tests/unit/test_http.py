@@ -36,9 +36,9 @@ from vendor_credentials.core.http import (
     Session,
     shared_client,
 )
+from vendor_credentials.core.kind import Validation
 from vendor_credentials.core.redact import Redactor
-from vendor_credentials.core.registry import vendor_for
-from vendor_credentials.core.vendor import Validation
+from vendor_credentials.core.registry import kind_for
 from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
 
 HS = DEMO_CREDENTIALS["helpscout_mailbox"]
@@ -55,7 +55,7 @@ def inputs_for(kind: str, base_url: str) -> dict[str, Any]:
         "helpscout.DocsApiKey": {"api_key": DOCS["api_key"]},
         "intercom.AccessToken": {"access_token": IC["access_token"], "region": "us"},
         "talkdesk.ClientCredential": {
-            "account_name": TD["account"],
+            "account_name": TD["account_name"],
             "client_id": TD["client_id"],
             "client_secret": TD["client_secret"],
         },
@@ -92,7 +92,7 @@ def session_for(
     clock: Callable[[], float] = time.time,
     pacer: Pacer | None = None,
 ) -> Session:
-    vendor = vendor_for(kind)
+    vendor = kind_for(kind)
     return Session(
         vendor=vendor.vendor,
         retry_after=vendor.retry_after,
@@ -108,7 +108,7 @@ def session_for(
 def validate(
     kind: str, emulator: Emulator, waits: Waits, settings: HttpSettings = FAST, **kw: Any
 ) -> Validation:
-    vendor = vendor_for(kind)
+    vendor = kind_for(kind)
     spec = vendor.inputs.model_validate(inputs_for(kind, emulator.base_url))
     return vendor.validate(spec, session_for(kind, waits, settings, **kw))
 
@@ -298,7 +298,7 @@ def test_under_a_sustained_rate_limit_every_thread_gets_through(emulator: Emulat
         emulator.add("intercom", access_token=token, region="us")
     emulator.rate_limit = 8
     pacer = Pacer()  # real time, shared by the threads as the process-wide one is
-    vendor = vendor_for("intercom.AccessToken")
+    vendor = kind_for("intercom.AccessToken")
 
     def probe(token: str) -> Validation:
         spec = vendor.inputs.model_validate({"access_token": token, "base_url": emulator.base_url})
@@ -326,7 +326,7 @@ def test_under_a_sustained_rate_limit_every_thread_gets_through(emulator: Emulat
 def test_400_401_and_403_are_answers_never_retried(
     emulator: Emulator, kind: str, status: int
 ) -> None:
-    vendor = vendor_for(kind)
+    vendor = kind_for(kind)
     data = inputs_for(kind, emulator.base_url)
     if status == 400:
         emulator.set_option("oauth_error_status", 400)
@@ -360,7 +360,7 @@ def test_a_refused_connection_is_retried_then_fails_clearly() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    vendor = vendor_for("intercom.AccessToken")
+    vendor = kind_for("intercom.AccessToken")
     spec = vendor.inputs.model_validate(
         {"access_token": IC["access_token"], "base_url": f"http://127.0.0.1:{port}"}
     )
@@ -470,7 +470,7 @@ NOW = 1_750_000_000.0
 def test_each_vendor_header_is_normalised_to_seconds(
     kind: str, headers: dict[str, str], expected: float
 ) -> None:
-    assert vendor_for(kind).retry_after.seconds(httpx.Headers(headers), NOW) == expected
+    assert kind_for(kind).retry_after.seconds(httpx.Headers(headers), NOW) == expected
 
 
 @pytest.mark.parametrize("raw", ["soon", "nan", "inf", "-3", "", "1e999"])
@@ -479,7 +479,7 @@ def test_unusable_retry_after_values_are_ignored(raw: str) -> None:
 
 
 def test_rate_limit_window_headers_do_not_delay_a_5xx_retry() -> None:
-    docs = vendor_for("helpscout.DocsApiKey").retry_after
+    docs = kind_for("helpscout.DocsApiKey").retry_after
     headers = httpx.Headers({"X-RateLimit-Reset": "600"})
     assert docs.seconds(headers, NOW, status=429) == 600.0
     assert docs.seconds(headers, NOW, status=500) is None

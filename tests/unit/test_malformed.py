@@ -1,5 +1,6 @@
 """Answers that cannot be trusted: proxy error pages, truncated or incomplete JSON, non-numeric
-expiries, enormous bodies, dropped connections and silence, for every vendor.
+expiries, enormous bodies, dropped connections and silence, for every kind (``support.cases``):
+each fault hits each request a kind's proof makes, as observed against the emulator.
 
 Each must end in a typed error that names the vendor and the endpoint, in words built by this
 package (never a Python traceback or the raw body), and must never put a credential in state as
@@ -14,46 +15,33 @@ from typing import Any
 
 import pytest
 
+from support.cases import CASES, KindCase
 from vendor_credentials.core.errors import MalformedResponse, TransientVendorError, VendorError
 from vendor_credentials.core.http import HttpSettings, Pacer, Session
 from vendor_credentials.core.provider import CredentialProvider, ProviderError
 from vendor_credentials.core.redact import Redactor
-from vendor_credentials.core.registry import vendor_for
-from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
+from vendor_credentials.emulator import Emulator
 
 ATTEMPTS = 2
 SETTINGS = HttpSettings(connect_timeout=1.0, read_timeout=0.3, max_attempts=ATTEMPTS)
 # Only the hang fault is about the read timeout; on a loaded machine 0.3 s can pass before the
 # headers of a 20 MB answer arrive, and the retry then meets no fault at all.
 PATIENT = HttpSettings(connect_timeout=1.0, read_timeout=10.0, max_attempts=ATTEMPTS)
-HS = DEMO_CREDENTIALS["helpscout_mailbox"]
-TD = DEMO_CREDENTIALS["talkdesk"]
+BY_KIND = {case.kind: case for case in CASES}
 
-SEEDED: dict[str, dict[str, str]] = {
-    "helpscout.MailboxCredential": {"app_id": HS["app_id"], "app_secret": HS["app_secret"]},
-    "helpscout.DocsApiKey": dict(DEMO_CREDENTIALS["helpscout_docs"]),
-    "intercom.AccessToken": {
-        "access_token": DEMO_CREDENTIALS["intercom_us"]["access_token"],
-        "region": "us",
-    },
-    "talkdesk.ClientCredential": {
-        "account_name": TD["account"],
-        "client_id": TD["client_id"],
-        "client_secret": TD["client_secret"],
-    },
-}
-FIRST_CALL = {
-    "helpscout.MailboxCredential": "POST /v2/oauth2/token",
-    "helpscout.DocsApiKey": "GET /v1/sites",
-    "intercom.AccessToken": "GET /me",
-    "talkdesk.ClientCredential": "POST /oauth/token",
-}
-SECRET_FIELD = {
-    "helpscout.MailboxCredential": "app_secret",
-    "helpscout.DocsApiKey": "api_key",
-    "intercom.AccessToken": "access_token",
-    "talkdesk.ClientCredential": "client_secret",
-}
+
+def _observed_calls() -> dict[str, list[str]]:
+    """Each kind's requests ("METHOD /path") when its sample is proved against the emulator."""
+    calls: dict[str, list[str]] = {}
+    with Emulator() as emulator:
+        for case in CASES:
+            emulator.clear_log()
+            CredentialProvider(case.kind).create(case.inputs(emulator.base_url))
+            calls[case.kind] = [f"{r.method} {r.path}" for r in emulator.requests]
+    return calls
+
+
+CALLS = _observed_calls()
 RAW_TEXT = (
     "Traceback",
     "JSONDecodeError",
@@ -79,7 +67,7 @@ class Fault:
 
     @property
     def endpoint(self) -> str:
-        return self.call or FIRST_CALL[self.kind]
+        return self.call or CALLS[self.kind][0]
 
     @property
     def times(self) -> int:
@@ -92,7 +80,7 @@ class Fault:
 
 def _faults() -> list[Fault]:
     found: list[Fault] = []
-    for kind in SEEDED:
+    for kind, calls in CALLS.items():
         found += [
             Fault(kind, "html_502", TransientVendorError, "server error"),
             Fault(kind, "truncated_json", MalformedResponse, "body that is not a JSON object"),
@@ -100,18 +88,17 @@ def _faults() -> list[Fault]:
             Fault(kind, "reset", TransientVendorError, "connection broke before a complete"),
             Fault(kind, "hang", TransientVendorError, "no complete answer within 0.3s"),
         ]
-    for kind in ("helpscout.MailboxCredential", "talkdesk.ClientCredential"):
-        found += [
-            Fault(kind, "missing_access_token", MalformedResponse, "without 'access_token'"),
-            Fault(kind, "bad_expires_in", MalformedResponse, "'expires_in' that is not a number"),
-        ]
-    mailbox, talkdesk = "helpscout.MailboxCredential", "talkdesk.ClientCredential"
-    found += [
-        Fault(mailbox, "truncated_json", MalformedResponse, "not a JSON", "GET /v2/users/me"),
-        Fault(mailbox, "html_502", TransientVendorError, "server error", "GET /v2/users/me"),
-        Fault(talkdesk, "truncated_json", MalformedResponse, "not a JSON", "GET /account"),
-        Fault(talkdesk, "huge_body", MalformedResponse, "larger than", "GET /account"),
-    ]
+        if calls[0].startswith("POST "):  # a token exchange comes first
+            found += [
+                Fault(kind, "missing_access_token", MalformedResponse, "without 'access_token'"),
+                Fault(kind, "bad_expires_in", MalformedResponse, "'expires_in' that is not a"),
+            ]
+        for later in calls[1:]:  # what follows the first answer is just as untrusted
+            found += [
+                Fault(kind, "truncated_json", MalformedResponse, "not a JSON", later),
+                Fault(kind, "html_502", TransientVendorError, "server error", later),
+                Fault(kind, "huge_body", MalformedResponse, "larger than", later),
+            ]
     return found
 
 
@@ -141,15 +128,15 @@ def endpoint_text(fault: Fault, emulator: Emulator) -> str:
 
 
 def inputs(kind: str, emulator: Emulator) -> dict[str, Any]:
-    return {**SEEDED[kind], "base_url": emulator.base_url}
+    return BY_KIND[kind].inputs(emulator.base_url)
 
 
 def assert_clear(message: str, fault: Fault, emulator: Emulator) -> None:
-    vendor = vendor_for(fault.kind).vendor
-    assert f"{vendor}: " in message
+    case: KindCase = BY_KIND[fault.kind]
+    assert f"{case.declaration.vendor}: " in message
     assert endpoint_text(fault, emulator) in message
     assert fault.says in message
-    assert SEEDED[fault.kind][SECRET_FIELD[fault.kind]] not in message
+    assert case.secret not in message
     for raw in RAW_TEXT:
         assert raw not in message, raw
 
@@ -158,20 +145,24 @@ def assert_clear(message: str, fault: Fault, emulator: Emulator) -> None:
 def test_fault_is_a_typed_error_naming_vendor_and_endpoint(
     emulator: Emulator, fault: Fault
 ) -> None:
-    vendor = vendor_for(fault.kind)
-    spec = vendor.inputs.model_validate(inputs(fault.kind, emulator))
+    declared = BY_KIND[fault.kind].declaration
+    spec = declared.inputs.model_validate(inputs(fault.kind, emulator))
     session = Session(
-        vendor=vendor.vendor,
-        retry_after=vendor.retry_after,
+        vendor=declared.vendor,
+        retry_after=declared.retry_after,
         redactor=Redactor(spec.secrets()),
         settings=settings_for(fault),
         sleep=lambda _seconds: None,
         pacer=Pacer(),
     )
     inject(emulator, fault)
-    with pytest.raises(fault.error) as caught:
-        vendor.validate(spec, session)
-    assert_clear(str(caught.value), fault, emulator)
+    try:
+        declared.validate(spec, session)
+    except fault.error as exc:
+        assert_clear(str(exc), fault, emulator)
+    else:
+        seen = [(r.method, r.path, r.status, r.fault) for r in emulator.requests]
+        pytest.fail(f"no {fault.error.__name__}; the emulator saw {seen}")
 
 
 @pytest.fixture
@@ -187,6 +178,8 @@ def test_fault_fails_create_so_nothing_enters_state(emulator: Emulator, fault: F
     inject(emulator, fault)
     with pytest.raises(ProviderError) as caught:
         provider.create(inputs(fault.kind, emulator))
+        seen = [(r.method, r.path, r.status, r.fault) for r in emulator.requests]
+        pytest.fail(f"no error; the emulator saw {seen}")
     message = str(caught.value)
     assert message.startswith(f"{fault.kind}: create failed: ")
     assert "internal error" not in message  # a typed error, not an unexpected exception

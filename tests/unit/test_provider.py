@@ -118,6 +118,19 @@ def test_provider_pickles_by_reference_holding_only_its_kind() -> None:
     assert dill.loads(blob).kind == INTERCOM
 
 
+def test_a_0_1_pickle_naming_validate_in_check_still_loads() -> None:
+    """Pickles written by 0.1 for an update carry ``validate_in_check`` in their __dict__."""
+    written_by_0_1 = CredentialProvider.__new__(CredentialProvider)
+    written_by_0_1.__dict__.update(kind=INTERCOM, validate_in_check=False)
+    old = dill.dumps(written_by_0_1, protocol=pickle.DEFAULT_PROTOCOL, recurse=True)
+    assert b"validate_in_check" in old
+    loaded = dill.loads(old)
+    assert loaded.kind == INTERCOM
+    assert loaded.program_is_preview is False
+    assert "validate_in_check" not in vars(loaded)
+    assert dill.loads(dill.dumps(CredentialProvider(INTERCOM))).program_is_preview is True
+
+
 def test_redactor_masks_plain_base64_and_basic_forms() -> None:
     import base64
 

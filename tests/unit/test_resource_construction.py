@@ -43,7 +43,7 @@ def test_the_provider_is_pickled_once_per_kind_and_phase_exactly_as_the_sdk_does
     from vendor_credentials.core.resource import serialized_provider
 
     kind = "intercom.AccessToken"
-    for validate_in_check in (True, False):
-        expected = serialize_provider(CredentialProvider(kind, validate_in_check=validate_in_check))
-        assert serialized_provider(kind, validate_in_check) == expected
+    for is_preview in (True, False):
+        expected = serialize_provider(CredentialProvider(kind, program_is_preview=is_preview))
+        assert serialized_provider(kind, is_preview) == expected
     assert serialized_provider(kind, True) != serialized_provider(kind, False)

@@ -21,10 +21,10 @@ from pulumi.dynamic.config import Config
 
 from vendor_credentials.core.errors import MalformedResponse, RequestNotSent
 from vendor_credentials.core.http import HttpSettings, Pacer, Session, _ssl_context
+from vendor_credentials.core.kind import Validation
 from vendor_credentials.core.provider import _settings_from
 from vendor_credentials.core.redact import Redactor
-from vendor_credentials.core.registry import vendor_for
-from vendor_credentials.core.vendor import Validation
+from vendor_credentials.core.registry import kind_for
 from vendor_credentials.emulator import DEMO_CREDENTIALS, Emulator
 
 IC = DEMO_CREDENTIALS["intercom_us"]
@@ -43,7 +43,7 @@ class Waits:
 
 
 def session(kind: str, settings: HttpSettings, waits: Waits | None = None) -> Session:
-    vendor = vendor_for(kind)
+    vendor = kind_for(kind)
     return Session(
         vendor=vendor.vendor,
         retry_after=vendor.retry_after,
@@ -55,7 +55,7 @@ def session(kind: str, settings: HttpSettings, waits: Waits | None = None) -> Se
 
 
 def probe_intercom(base_url: str, settings: HttpSettings, waits: Waits | None = None) -> Validation:
-    vendor = vendor_for("intercom.AccessToken")
+    vendor = kind_for("intercom.AccessToken")
     spec = vendor.inputs.model_validate({"access_token": IC["access_token"], "base_url": base_url})
     return vendor.validate(spec, session("intercom.AccessToken", settings, waits))
 
@@ -230,10 +230,10 @@ def test_a_redirect_is_a_typed_error_and_the_credential_never_reaches_the_target
 ) -> None:
     """Talkdesk's token request carries the client secret in a Basic header."""
     redirector.status = status
-    vendor = vendor_for("talkdesk.ClientCredential")
+    vendor = kind_for("talkdesk.ClientCredential")
     spec = vendor.inputs.model_validate(
         {
-            "account_name": TD["account"],
+            "account_name": TD["account_name"],
             "client_id": TD["client_id"],
             "client_secret": TD["client_secret"],
             "base_url": redirector.base_url,
@@ -256,7 +256,7 @@ def test_a_redirect_of_a_form_body_with_the_secret_is_not_followed(
 ) -> None:
     """Help Scout's token request carries the App Secret in its form body; 307 would resend it."""
     redirector.status = 307
-    vendor = vendor_for("helpscout.MailboxCredential")
+    vendor = kind_for("helpscout.MailboxCredential")
     spec = vendor.inputs.model_validate(
         {"app_id": HS["app_id"], "app_secret": HS["app_secret"], "base_url": redirector.base_url}
     )

@@ -10,7 +10,7 @@ code                          severity  when
 ``invalid``                   error     status ``invalid`` (stored by a refresh, or a live
                                         check the vendor rejected)
 ``unknown_status``            warning   a status this version does not know
-``no_api_access``             warning   Help Scout: valid credential, account without API
+``no_api_access``             warning   valid credential, account without API access
 ``live_check_failed``         warning   ``--live`` could not get an answer from the vendor
 ``state_outdated``            info      ``--live``: the vendor accepts it, state says invalid
 ``region_mismatch``           warning   the same credential is in different regions
@@ -25,14 +25,13 @@ code                          severity  when
                               error     --expiry-window, or already did
 ============================  ========  =================================================
 
-Short-lived exchanged tokens: for Help Scout Mailbox apps (48 h) and Talkdesk clients (10 min),
-``expires_at`` is the expiry of the access token obtained during the last validation, which was
-thrown away. The stored secret (App Secret, client secret) does not expire, and every use runs
-the exchange again, so that expiry says nothing about the credential: it is shown, never a
-finding. What matters for those kinds is whether the exchange still works, which the
-``stale_validation`` and ``invalid`` findings cover. Expiry findings apply only to kinds whose
-stored secret is the bearer token itself (none of today's kinds report an expiry; a new kind that
-does is checked unless it is listed in ``EXCHANGED_TOKEN_KINDS``).
+Short-lived exchanged tokens: for kinds that declare ``exchanges_token`` (OAuth2 client
+credentials: minutes to days), ``expires_at`` is the expiry of the access token obtained during
+the last validation, which was thrown away. The stored secret (App Secret, client secret) does
+not expire, and every use runs the exchange again, so that expiry says nothing about the
+credential: it is shown, never a finding. What matters for those kinds is whether the exchange
+still works, which the ``stale_validation`` and ``invalid`` findings cover. Expiry findings apply
+only to kinds whose stored secret is the bearer token itself.
 """
 
 from __future__ import annotations
@@ -53,15 +52,23 @@ from .model import (
     is_production,
 )
 
-# Kinds whose `expires_at` belongs to a token exchanged during validation and not kept.
-EXCHANGED_TOKEN_KINDS = frozenset({"helpscout.MailboxCredential", "talkdesk.ClientCredential"})
+
+def exchanges_token(kind: str) -> bool:
+    """Whether a kind's ``expires_at`` belongs to a token exchanged during validation and not
+    kept (its declaration says; a kind this version does not know is taken at its word)."""
+    from ..core.registry import kind_for
+
+    try:
+        return kind_for(kind).exchanges_token
+    except KeyError:
+        return False
 
 
 def expiry_meaning(kind: str, credential: Credential) -> str:
     """What ``expires_at`` means for a credential: ``token``, ``credential`` or ``none``."""
     if credential.expires_at is None:
         return "none"
-    return "token" if kind in EXCHANGED_TOKEN_KINDS else "credential"
+    return "token" if exchanges_token(kind) else "credential"
 
 
 def rows(stacks: Sequence[Stack]) -> list[Row]:

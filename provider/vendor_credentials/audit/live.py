@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .model import Credential, Stack
+from .model import Credential, Stack, region_of
 
 MAX_WORKERS = 8  # concurrent vendor checks; the HTTP client is shared and thread-safe
 
@@ -52,12 +52,12 @@ def check_one(
     from ..core.inputs import input_failures
     from ..core.provider import CredentialProvider
     from ..core.redact import Redactor
-    from ..core.registry import vendor_for
+    from ..core.registry import kind_for
 
     now = datetime.now(UTC)
     base = replace(cred, source="live", stored_status=cred.status, checked_at=now)
     try:
-        model = vendor_for(cred.kind).inputs
+        model = kind_for(cred.kind).inputs
     except KeyError as exc:
         return replace(base, live_error=str(exc.args[0]))
     provider = CredentialProvider(cred.kind)
@@ -84,7 +84,7 @@ def check_one(
         status="valid",
         status_reason="",
         identity=identity,
-        region=identity.get("region") or cred.region,
+        region=region_of(cred.kind, identity, cred.region),
         scopes=tuple(sorted(validation.scopes)),
         validated_at=validation.validated_at.replace(microsecond=0),
         expires_at=validation.expires_at.replace(microsecond=0) if validation.expires_at else None,

@@ -28,7 +28,7 @@ class Credential:
     """One credential resource of one stack, as far as the audit may see it."""
 
     name: str  # resource name; "component/name" when nested in a component
-    kind: str  # registry kind, e.g. "intercom.AccessToken"
+    kind: str  # registry kind, e.g. "acme.ApiToken"
     status: str  # "valid" or "invalid" (a newer provider may add others)
     status_reason: str = ""
     identity: Mapping[str, str] = field(default_factory=dict)
@@ -158,3 +158,21 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def declared_fields(kind: str) -> tuple[str, tuple[str, ...]]:
+    """The identity keys a kind declares for its region and its tenant (account, workspace):
+    ``("region", ())`` for a kind this version does not know."""
+    from ..core.registry import kind_for
+
+    try:
+        declaration = kind_for(kind)
+    except KeyError:
+        return "region", ()
+    return declaration.region_field, declaration.tenant_fields
+
+
+def region_of(kind: str, identity: dict[str, str], stored: str = "") -> str:
+    """The region a credential's identity names, per its kind's declaration."""
+    field, _ = declared_fields(kind)
+    return (identity.get(field) if field else "") or stored

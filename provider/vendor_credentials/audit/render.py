@@ -16,7 +16,7 @@ JSON schema, version 1 (fields are only ever added within a version)::
       "stacks": [{"name": "dev", "ref": "organization/my-project/dev", "production": false,
                   "last_refresh": "...Z" | null, "credential_count": 4}],
       "credentials": [{
-        "name": "intercom-eu", "kind": "intercom.AccessToken",
+        "name": "acme-eu", "kind": "acme.ApiToken",
         "stacks": {                                # one key per audited stack, in the given order
           "dev": null,                             # missing from that stack
           "prod": {
@@ -32,7 +32,7 @@ JSON schema, version 1 (fields are only ever added within a version)::
             "stored_status": "valid" | "invalid" | null,  # live only: what state says
             "live_error": "" }}}],                 # live only: why the vendor gave no answer
       "findings": [{"severity": "error" | "warning" | "info", "code": "shared_secret",
-                    "credential": "docs-publisher", "kind": "helpscout.DocsApiKey",
+                    "credential": "docs-publisher", "kind": "acme.DocsKey",
                     "stacks": ["dev", "prod"], "message": "one line"}],
       "summary": {"error": 1, "warning": 0, "info": 0, "total": 1},
       "notes": ["..."],
@@ -56,6 +56,7 @@ from .model import (
     Report,
     Row,
     Stack,
+    declared_fields,
     format_duration,
     iso,
 )
@@ -170,14 +171,18 @@ def identity_summary(cred: Credential) -> str:
     """A short ``label=value`` view of the identity: workspace, account, region, user."""
     values = {**cred.identity, "region": cred.region}
     parts: list[str] = []
+    shown: set[str] = set()
     for label, keys, bracket in _IDENTITY_VIEW:
         key = next((k for k in keys if values.get(k)), None)
         if key is None:
             continue
+        shown |= {key, bracket}
         value = values[key]
         if bracket and key != bracket and values.get(bracket):
             value += f" ({values[bracket]})"
         parts.append(f"{label}={value}")
+    _, tenant_fields = declared_fields(cred.kind)
+    parts += [f"{k}={values[k]}" for k in tenant_fields if values.get(k) and k not in shown]
     if not parts:
         parts = [f"{k}={v}" for k, v in cred.identity.items() if v]
     return " ".join(parts) or "-"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .model import HIDDEN, Credential, Stack, parse_time
+from .model import HIDDEN, Credential, Stack, parse_time, region_of
 
 # Pulumi's marker of a secret value in exported state (`ciphertext`, or `plaintext` once shown).
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -290,13 +290,14 @@ def _credential(urn: str, name: str, type_token: str, outputs: Mapping[str, Any]
     scopes_raw = outputs.get("scopes")
     scopes = tuple(sorted(_text(s) for s in scopes_raw)) if isinstance(scopes_raw, list) else ()
     fingerprint = _text(outputs.get("fingerprint"))
+    kind = _text(outputs.get("kind")) or type_token.rsplit(":", 1)[-1]
     return Credential(
         name=name,
-        kind=_text(outputs.get("kind")) or type_token.rsplit(":", 1)[-1],
+        kind=kind,
         status=_text(outputs.get("status")) or "unknown",
         status_reason=_text(outputs.get("status_reason")),
         identity=identity,
-        region=identity.get("region") or _text(outputs.get("region")),
+        region=region_of(kind, identity, _text(outputs.get("region"))),
         scopes=scopes,
         fingerprint="" if fingerprint == HIDDEN else fingerprint,
         validated_at=parse_time(outputs.get("validated_at")),

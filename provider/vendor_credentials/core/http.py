@@ -241,9 +241,7 @@ class Session:
         data: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
     ) -> Reply:
-        """Send with retries; return the first non-retryable answer or raise a typed error."""
-        import httpx
-
+        """Send with pacing and retries; return the first non-retryable answer or raise."""
         client = self.client if self.client is not None else self._shared_client(endpoint)
         attempts = max(1, self.settings.max_attempts)
         waited = 0.0
@@ -263,63 +261,14 @@ class Session:
                 STATS.attempts += 1
                 if attempt > 1:
                     STATS.retries += 1
-            try:
-                reply = self._send_once(client, method, url, endpoint, headers, data, auth)
-            except httpx.TimeoutException as exc:
-                last = self._transient(endpoint, self._timeout_summary(exc))
-            except httpx.ConnectError as exc:
-                untrusted = _certificate_error(exc)
-                if untrusted is not None:
-                    raise self._untrusted(endpoint, url, untrusted) from None
-                last = self._transient(endpoint, f"could not connect ({type(exc).__name__})")
-            except httpx.UnsupportedProtocol as exc:
-                raise self._bad_url(endpoint, exc) from None
-            except httpx.ProxyError as exc:
-                last = self._transient(endpoint, f"the HTTPS proxy failed ({type(exc).__name__})")
-            except httpx.TransportError as exc:
-                last = self._transient(
-                    endpoint,
-                    f"the connection broke before a complete answer ({type(exc).__name__})",
-                )
-            except httpx.InvalidURL as exc:
-                raise self._bad_url(endpoint, exc) from None
-            except httpx.DecodingError:
-                raise MalformedResponse(
-                    vendor=self.vendor,
-                    endpoint=endpoint,
-                    summary="answered a body that could not be decoded (bad content-encoding)",
-                    hint="a proxy or gateway in between may be answering instead of the vendor",
-                ) from None
-            else:
-                if reply.status == 429 or reply.status >= 500:
-                    if reply.status == 429:
-                        with STATS.lock:
-                            STATS.rate_limited += 1
-                    last = self._transient(
-                        endpoint,
-                        "rate limited" if reply.status == 429 else "server error",
-                        status=reply.status,
-                        retry_after=self.retry_after.seconds(
-                            reply.headers, self.clock(), status=reply.status
-                        ),
-                        reference=_reference(reply.headers, self.redactor),
-                    )
-                    if last.retry_after and last.retry_after <= self.settings.max_total_wait:
-                        # The vendor's word holds for every thread calling this origin, and
-                        # this thread waits for it at the top of its next attempt.
-                        self.pacer.hold(origin, self._backoff(attempt, last.retry_after))
-                elif 300 <= reply.status < 400:
-                    raise MalformedResponse(
-                        vendor=self.vendor,
-                        endpoint=endpoint,
-                        status=reply.status,
-                        summary="unexpected redirect, not followed so the credential stays "
-                        "with its origin",
-                        detail=self.redactor(_origin_of(reply.headers.get("location", ""))),
-                        hint="check base_url (a gateway should answer, not redirect)",
-                    )
-                else:
-                    return reply
+            outcome = self._attempt(client, method, url, endpoint, headers, data, auth)
+            if isinstance(outcome, Reply):
+                return outcome
+            last = outcome
+            if last.retry_after and last.retry_after <= self.settings.max_total_wait:
+                # The vendor's word holds for every thread calling this origin, and this
+                # thread waits for it at the top of its next attempt.
+                self.pacer.hold(origin, self._backoff(attempt, last.retry_after))
             if attempt == attempts:
                 break
             left = self.settings.max_total_wait - waited
@@ -356,6 +305,69 @@ class Session:
             credential = value.partition(" ")[2].strip()
             if name.lower() == "authorization" and credential:
                 self.redactor.add(credential)
+
+    def _attempt(
+        self,
+        client: httpx.Client,
+        method: str,
+        url: str,
+        endpoint: str,
+        headers: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+        auth: tuple[str, str] | None,
+    ) -> Reply | TransientVendorError:
+        """One try: the answer, a retryable error to return, or a final error raised."""
+        import httpx
+
+        try:
+            reply = self._send_once(client, method, url, endpoint, headers, data, auth)
+        except httpx.TimeoutException as exc:
+            return self._transient(endpoint, self._timeout_summary(exc))
+        except httpx.ConnectError as exc:
+            untrusted = _certificate_error(exc)
+            if untrusted is not None:
+                raise self._untrusted(endpoint, url, untrusted) from None
+            return self._transient(endpoint, f"could not connect ({type(exc).__name__})")
+        except httpx.UnsupportedProtocol as exc:
+            raise self._bad_url(endpoint, exc) from None
+        except httpx.ProxyError as exc:
+            return self._transient(endpoint, f"the HTTPS proxy failed ({type(exc).__name__})")
+        except httpx.TransportError as exc:
+            return self._transient(
+                endpoint, f"the connection broke before a complete answer ({type(exc).__name__})"
+            )
+        except httpx.InvalidURL as exc:
+            raise self._bad_url(endpoint, exc) from None
+        except httpx.DecodingError:
+            raise MalformedResponse(
+                vendor=self.vendor,
+                endpoint=endpoint,
+                summary="answered a body that could not be decoded (bad content-encoding)",
+                hint="a proxy or gateway in between may be answering instead of the vendor",
+            ) from None
+        if reply.status == 429 or reply.status >= 500:
+            if reply.status == 429:
+                with STATS.lock:
+                    STATS.rate_limited += 1
+            return self._transient(
+                endpoint,
+                "rate limited" if reply.status == 429 else "server error",
+                status=reply.status,
+                retry_after=self.retry_after.seconds(
+                    reply.headers, self.clock(), status=reply.status
+                ),
+                reference=reference_of(reply.headers, self.redactor),
+            )
+        if 300 <= reply.status < 400:
+            raise MalformedResponse(
+                vendor=self.vendor,
+                endpoint=endpoint,
+                status=reply.status,
+                summary="unexpected redirect, not followed so the credential stays with its origin",
+                detail=self.redactor(_origin_of(reply.headers.get("location", ""))),
+                hint="check base_url (a gateway should answer, not redirect)",
+            )
+        return reply
 
     def _shared_client(self, endpoint: str) -> httpx.Client:
         try:
@@ -514,7 +526,8 @@ def _origin_of(location: str) -> str:
 REFERENCE_HEADERS = ("Correlation-Id", "X-Request-Id", "Request-Id")
 
 
-def _reference(headers: Mapping[str, str], redactor: Redactor) -> str:
+def reference_of(headers: Mapping[str, str], redactor: Redactor) -> str:
+    """The vendor's request id from an answer's headers, for support ('' when none)."""
     for name in REFERENCE_HEADERS:
         value = headers.get(name)
         if value:

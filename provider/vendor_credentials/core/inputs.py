@@ -69,7 +69,7 @@ def _dns_label(value: str) -> str:
     if not _DNS_LABEL.fullmatch(value):
         raise ValueError(
             "must be the account's subdomain, one DNS label: lower-case letters, digits and "
-            "inner hyphens, 1-63 characters (e.g. 'acme' for acme.talkdeskid.com)"
+            "inner hyphens, 1-63 characters (e.g. 'acme' for acme.vendor.example)"
         )
     return value
 
@@ -90,14 +90,13 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _base_url(value: str) -> str:
-    fix = (
-        "give an origin only, like https://gateway.example.com or https://gateway.example.com:8443"
-    )
+def _checked_url(value: str, fix: str, *, origin_only: bool) -> str:
+    """A URL a secret may be sent to: https (http only to loopback), a real host, no user info,
+    no fragment, and (``origin_only``) no path or query either. Returns it normalised."""
     if value != value.strip() or not value:
         raise ValueError(f"is empty or has white space around it: {fix}")
-    if not value.isascii() or any(c.isspace() or ord(c) < 0x20 for c in value):
-        raise ValueError(f"contains white space, control or non-ASCII characters: {fix}")
+    if not value.isascii() or any(c.isspace() or ord(c) < 0x20 or c == "\\" for c in value):
+        raise ValueError(f"contains white space, control, backslash or non-ASCII characters: {fix}")
     if "://" not in value:
         raise ValueError(
             "has no scheme: write https://host[:port], or http://host:port for a loopback "
@@ -112,7 +111,9 @@ def _base_url(value: str) -> str:
         raise ValueError(f"must use https (got scheme '{parts.scheme}'): {fix}")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise ValueError(f"must not carry credentials (user:password@): {fix}")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or value.endswith(("?", "#")):
+    if parts.fragment or value.endswith("#"):
+        raise ValueError(f"must not have a fragment: {fix}")
+    if origin_only and (parts.path not in ("", "/") or parts.query or value.endswith("?")):
         raise ValueError(f"must not have a path, query or fragment: {fix}")
     host = parts.hostname or ""
     if not host:
@@ -124,7 +125,78 @@ def _base_url(value: str) -> str:
             "must use https: plain http is only allowed to loopback hosts (127.0.0.1, localhost)"
         )
     netloc_host = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{netloc_host}" + (f":{port}" if port is not None else "")
+    origin = f"{parts.scheme}://{netloc_host}" + (f":{port}" if port is not None else "")
+    if origin_only:
+        return origin
+    return origin + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _base_url(value: str) -> str:
+    fix = (
+        "give an origin only, like https://gateway.example.com or https://gateway.example.com:8443"
+    )
+    return _checked_url(value, fix, origin_only=True)
+
+
+def _https_url(value: str) -> str:
+    return _checked_url(
+        value, "give a full URL like https://api.example.com/v1/me", origin_only=False
+    )
+
+
+def _no_base_url(value: str | None) -> str | None:
+    if value is not None:
+        raise ValueError("is not used by this kind: give its full URLs (probe_url, token_url)")
+    return value
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
+_RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+def _header_name(value: str) -> str:
+    if not _HEADER_NAME.fullmatch(value) or value.lower() in _RESERVED_HEADERS:
+        raise ValueError("must be an HTTP header name like X-Api-Key (letters, digits, '-')")
+    return value
+
+
+_OUTPUT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _identity_fields(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > 32:
+        raise ValueError("names at most 32 fields")
+    for name, pointer in value.items():
+        if not _OUTPUT_NAME.fullmatch(name):
+            raise ValueError(f"names must be lower-case words like user_id (got {name[:40]!r})")
+        if not pointer.startswith("/") or len(pointer) > 256 or not pointer.isprintable():
+            raise ValueError(
+                f"{name}: must be a JSON pointer (RFC 6901) into the answer, like /user/id"
+            )
+    return value
+
+
+class _Marker:
+    """A field marker read from ``Annotated`` metadata when an input model is defined."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# A secret: kept secret in state, registered for redaction, fingerprinted (``Secret`` has it).
+SECRET = _Marker("SECRET")
+# Names another credential: a change replaces the resource (``Annotated[<type>, REPLACES]``).
+REPLACES = _Marker("REPLACES")
+
+
+def _scope_list(value: list[str]) -> list[str]:
+    for scope in value:
+        if not scope or any(c.isspace() for c in scope) or not scope.isascii():
+            raise ValueError("each scope must be one non-empty word, e.g. 'account:read'")
+    return value
 
 
 def normalized_origin(value: str) -> str:
@@ -132,11 +204,16 @@ def normalized_origin(value: str) -> str:
     return _base_url(value)
 
 
-Secret = Annotated[str, AfterValidator(_secret)]
+Secret = Annotated[str, AfterValidator(_secret), SECRET]
 Identifier = Annotated[str, AfterValidator(_identifier)]
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
 Description = Annotated[str, AfterValidator(_description)]
+Scopes = Annotated[list[str], AfterValidator(_scope_list)]
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+HeaderName = Annotated[str, AfterValidator(_header_name)]
+IdentityFields = Annotated[dict[str, str], AfterValidator(_identity_fields)]
+NoBaseUrl = Annotated[str | None, AfterValidator(_no_base_url)]
 
 
 class CredentialInputs(BaseModel):
@@ -144,13 +221,29 @@ class CredentialInputs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    # Names of the fields holding secret material (kept secret in state, registered for redaction).
+    # Fields holding secret material and fields naming another credential, collected from the
+    # SECRET and REPLACES markers when a subclass is defined (never declared by hand).
     secret_fields: ClassVar[tuple[str, ...]] = ()
-    # Fields that name a different credential: a change replaces the resource.
     replace_fields: ClassVar[tuple[str, ...]] = ()
 
     description: Description = ""
     base_url: BaseUrl | None = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for attr in ("secret_fields", "replace_fields"):
+            if attr in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__}.{attr}: mark the fields instead (Secret, "
+                    "Annotated[..., REPLACES]) so a name cannot drift from its field"
+                )
+        fields = cls.model_fields.items()
+        cls.secret_fields = tuple(n for n, f in fields if SECRET in f.metadata)
+        cls.replace_fields = tuple(n for n, f in fields if REPLACES in f.metadata)
+        for name in cls.secret_fields:
+            if fields and cls.model_fields[name].annotation is not str:
+                raise TypeError(f"{cls.__name__}.{name}: a secret must be a required string")
 
     def secrets(self) -> list[str]:
         return [str(getattr(self, name)) for name in self.secret_fields]

@@ -35,11 +35,11 @@ from .errors import CredentialRejected, InputError, VendorCredentialsError
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
 from .inputs import UNKNOWN, CredentialInputs, input_failures, spec_of
+from .kind import CredentialKind, Validation, iso
 from .redact import Redactor
-from .registry import vendor_for
+from .registry import kind_for
 from .trust import CONFIG_KEY as TRUSTED_ORIGINS
 from .trust import parse_trusted_origins, preview_may_send, skipped_message
-from .vendor import Validation, Vendor, iso
 
 log = logging.getLogger("vendor_credentials")
 
@@ -60,7 +60,7 @@ OUTPUT_NAMES = (
 # unchanged credential refreshes with no diff.
 VOLATILE_OUTPUTS = ("validated_at", "expires_at", "last_valid_at")
 CONFIG_NAMESPACE = "vendor-credentials"
-# An input whose name is also an output (Talkdesk's requested `scopes` vs the granted `scopes`) is
+# An input whose name is also an output (the requested `scopes` vs the granted `scopes`) is
 # stored among the outputs under this prefix, so diffs compare requested with requested.
 REQUESTED_PREFIX = "requested_"
 
@@ -158,22 +158,30 @@ class CredentialProvider(ResourceProvider):
     # leaves the vendor to create/update, which the engine runs in parallel (it calls check for
     # one resource at a time). Set on the instance only when False, so preview pickles and the
     # pickles already in state are unchanged.
-    validate_in_check: bool = True
+    program_is_preview: bool = True
     settings: ClassVar[HttpSettings] = HttpSettings()
-    validate_on_preview: ClassVar[bool] = True
+    # Stack config ``vendor-credentials:validateOnPreview``: whether previews ask the vendor.
+    preview_validation_enabled: ClassVar[bool] = True
     trusted_origins: ClassVar[frozenset[str]] = frozenset()  # a preview may send secrets there
     fingerprint_key: ClassVar[str | None] = None  # from stack config, in the plugin only
 
-    def __init__(self, kind: str, *, validate_in_check: bool = True) -> None:
+    def __init__(self, kind: str, *, program_is_preview: bool = True) -> None:
         super().__init__()
         self.kind = kind
-        if not validate_in_check:
-            self.validate_in_check = False
+        if not program_is_preview:
+            self.program_is_preview = False
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        if "validate_in_check" in state:  # the attribute's name in 0.1 pickles
+            state["program_is_preview"] = state.pop("validate_in_check")
+        self.__dict__.update(state)
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
-    def _vendor(self) -> Vendor[Any]:
-        return vendor_for(self.kind)
+    def declaration(self) -> CredentialKind:
+        """What this provider's kind declares (imports its vendor module on first use)."""
+        return kind_for(self.kind)
 
     def configure(self, req: ConfigureRequest) -> None:
         # Only the plugin process calls configure: show users messages, not Python tracebacks.
@@ -186,7 +194,12 @@ class CredentialProvider(ResourceProvider):
             log.setLevel(level.upper())
         type(self).settings = _settings_from(req)
         raw = req.config.get(f"{CONFIG_NAMESPACE}:validateOnPreview")
-        type(self).validate_on_preview = str(raw).strip().lower() not in ("false", "0", "no", "off")
+        type(self).preview_validation_enabled = str(raw).strip().lower() not in (
+            "false",
+            "0",
+            "no",
+            "off",
+        )
         try:
             type(self).trusted_origins = parse_trusted_origins(req.config.get(TRUSTED_ORIGINS))
         except ValueError as exc:
@@ -194,12 +207,12 @@ class CredentialProvider(ResourceProvider):
         type(self).fingerprint_key = req.config.get(f"{CONFIG_NAMESPACE}:{CONFIG_KEY}") or None
 
     def _input_names(self) -> list[str]:
-        return list(self._vendor.inputs.model_fields)
+        return list(self.declaration.inputs.model_fields)
 
     def inputs_of(self, props: dict[str, Any]) -> dict[str, Any]:
         """Input values from inputs, or from stored outputs (where colliding names are prefixed)."""
         found: dict[str, Any] = {}
-        fields = self._vendor.inputs.model_fields
+        fields = self.declaration.inputs.model_fields
         for name in self._input_names():
             value = input_value(props, name)
             # Stored outputs hold "" for an optional input that was not set (e.g. base_url).
@@ -209,16 +222,16 @@ class CredentialProvider(ResourceProvider):
         return found
 
     def _spec(self, props: dict[str, Any]) -> CredentialInputs:
-        spec: CredentialInputs = spec_of(self._vendor.inputs, self.inputs_of(props))
+        spec: CredentialInputs = spec_of(self.declaration.inputs, self.inputs_of(props))
         return spec
 
     def _redactor(self, props: dict[str, Any]) -> Redactor:
-        names = self._vendor.inputs.secret_fields
+        names = self.declaration.inputs.secret_fields
         return Redactor(str(props[n]) for n in names if isinstance(props.get(n), str))
 
     def prove(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
         """Exchange or probe with the vendor (the audit's --live check calls this too)."""
-        vendor = self._vendor
+        vendor = self.declaration
         for secret in spec.secrets():
             redactor.add(secret)
         session = Session(
@@ -241,7 +254,7 @@ class CredentialProvider(ResourceProvider):
         reason: str = "",
         known_fingerprint: Any = None,
     ) -> dict[str, Any]:
-        vendor = self._vendor
+        vendor = self.declaration
         outs: dict[str, Any] = {}
         for name, value in spec.model_dump(mode="json", exclude_none=True).items():
             outs[REQUESTED_PREFIX + name if name in OUTPUT_NAMES else name] = value
@@ -273,7 +286,7 @@ class CredentialProvider(ResourceProvider):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        model = self._vendor.inputs
+        model = self.declaration.inputs
         data = self.inputs_of(news)
         failures = input_failures(model, data)
         if failures:
@@ -284,8 +297,8 @@ class CredentialProvider(ResourceProvider):
         inputs = dict(news)
         inputs.update(spec.model_dump(mode="json", exclude_none=True))
         if (
-            self.validate_on_preview
-            and self.validate_in_check
+            self.preview_validation_enabled
+            and self.program_is_preview
             and self.inputs_of(olds) != self.inputs_of(inputs)
         ):
             failure = self._check_with_vendor(spec, news)
@@ -322,7 +335,7 @@ class CredentialProvider(ResourceProvider):
         """Inputs whose value differs between stored outputs ``olds`` and new inputs ``news``
         (the native plugin reports each one in its detailed diff)."""
         changed: list[str] = []
-        for name, info in self._vendor.inputs.model_fields.items():
+        for name, info in self.declaration.inputs.model_fields.items():
             default = info.default if info.default is not None else ""
             old = input_value(olds, name)
             new = news.get(name)
@@ -334,7 +347,7 @@ class CredentialProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = self.changed_inputs(olds, news)
-        replaces = [name for name in changed if name in self._vendor.inputs.replace_fields]
+        replaces = [name for name in changed if name in self.declaration.inputs.replace_fields]
         # A credential last seen invalid (refresh after revocation) is validated again on the next
         # up, even with the same inputs: the update fails clearly while it is still revoked.
         revalidate = olds.get("status") == "invalid"

@@ -170,9 +170,7 @@ def safe_url(url: str) -> str:
         netloc += f":{port}"
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         netloc = ("****:****@" if parts.password is not None else "****@") + netloc
-    query = "&".join(
-        f"{key}=****" for key, _ in parse_qsl(parts.query, keep_blank_values=True)
-    )
+    query = "&".join(f"{key}=****" for key, _ in parse_qsl(parts.query, keep_blank_values=True))
     return urlunsplit((parts.scheme, netloc, parts.path, query, "****" if parts.fragment else ""))
 
 

@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any, ClassVar, Final
 from urllib.parse import parse_qs
 
-HUGE_BODY_BYTES: Final = 20 * 1024 * 1024
+HUGE_BODY_BYTES: Final = 2 * 1024 * 1024  # twice the client's default limit
 # Modules of this package that are machinery, not a vendor's emulator.
 _MACHINERY: Final = frozenset({"base", "server", "__main__"})
 
@@ -353,7 +353,7 @@ class Store:
 class Api:
     """One emulated API: routes, error shapes, rate-limit headers, seeds and admin additions."""
 
-    name: ClassVar[str]  # e.g. "intercom": the request log's ``vendor`` and the admin API's
+    name: ClassVar[str]  # e.g. "acme": the request log's ``vendor`` and the admin API's
     routes: ClassVar[tuple[Route, ...]]
     nominal_limit: ClassVar[int] = 1000  # shown in headers when no rate limit is configured
     options: ClassVar[Mapping[str, Any]] = {}  # option name -> default, e.g. answer variants
@@ -448,18 +448,6 @@ def api_named(name: str) -> Api:
         if api.name == name:
             return api
     raise ValueError(f"vendor must be one of {', '.join(a.name for a in apis())}")
-
-
-def demo_data(attribute: str) -> dict[str, dict[str, str]]:
-    """The union of the vendor modules' ``DEMO_CREDENTIALS`` or ``DEMO_IDENTITIES``."""
-    apis()
-    package = importlib.import_module(__package__ or "vendor_credentials.emulator")
-    merged: dict[str, dict[str, str]] = {}
-    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if module.name not in _MACHINERY and not module.ispkg:
-            loaded = importlib.import_module(f"{package.__name__}.{module.name}")
-            merged.update(getattr(loaded, attribute, {}))
-    return merged
 
 
 HTML_502_BODY: Final = (

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
+from ..helpscout import DocsApiKeyKind, MailboxCredentialKind
 from .base import (
     Api,
     Context,
@@ -108,26 +109,6 @@ class DocsKey(Credential):
     sites: list[DocsSite]
     revoked: bool = False
     label: str | None = None
-
-
-# --------------------------------------------------------------------------- seeds
-
-_APP_ID: Final = "QQO72v0IsVWrd36TsFfxkALaN7VzqJ9r"
-_APP_SECRET: Final = "6ecCml2WLF9uVrguyBr9nHEBN5ZSUNTygzcyzCTJ"
-_DOCS_KEY: Final = "e42878a511f92cd49d203aa91fa39a2ab1820bde"
-
-DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {
-    "helpscout_mailbox": {"app_id": _APP_ID, "app_secret": _APP_SECRET},
-    "helpscout_docs": {"api_key": _DOCS_KEY},
-}
-DEMO_IDENTITIES: Final[dict[str, dict[str, str]]] = {
-    "helpscout_mailbox": {
-        "email": "owner@acme-demo.example",
-        "user_id": "100001",
-        "company_id": "200002",
-    },
-    "helpscout_docs": {"site_ids": "869b5ff21561d6576bfd531d,96c058a918b32baf3e43195b"},
-}
 
 
 # --------------------------------------------------------------------------- Mailbox
@@ -232,15 +213,16 @@ class MailboxApi(Api):
         return int(value)
 
     def seed(self, store: Store) -> None:
-        ident = DEMO_IDENTITIES["helpscout_mailbox"]
-        user = HelpScoutUser(
-            id=int(ident["user_id"]),
-            company_id=int(ident["company_id"]),
-            email=ident["email"],
-            first_name="Ada",
-            last_name="Acme",
-        )
-        store.add(HelpScoutApp(_APP_ID, _APP_SECRET, user, label="helpscout_mailbox"))
+        for sample in MailboxCredentialKind.samples:
+            ident = sample.identity
+            user = HelpScoutUser(
+                id=int(ident["user_id"]),
+                company_id=int(ident["company_id"]),
+                email=ident["email"],
+                role=ident["role"],
+                **sample.vendor_data,
+            )
+            store.add(self.add({**sample.inputs, "user": user, "label": sample.name}))
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         app_id = text_field(fields, "app_id")
@@ -337,12 +319,18 @@ class DocsApi(Api):
         return bool(value)
 
     def seed(self, store: Store) -> None:
-        site_ids = DEMO_IDENTITIES["helpscout_docs"]["site_ids"].split(",")
-        sites = [
-            DocsSite(site_ids[0], "acme-demo", "Acme Demo"),
-            DocsSite(site_ids[1], "acme-demo-internal", "Acme Demo", cname="docs.acme.example"),
-        ]
-        store.add(DocsKey(_DOCS_KEY, sites, label="helpscout_docs"))
+        for sample in DocsApiKeyKind.samples:
+            ident, data = sample.identity, sample.vendor_data
+            sites = [
+                DocsSite(site_id, sub, data["company_name"], cname=cname or None)
+                for site_id, sub, cname in zip(
+                    ident["site_ids"].split(","),
+                    ident["subdomains"].split(","),
+                    data["cnames"].split(","),
+                    strict=True,
+                )
+            ]
+            store.add(self.add({**sample.inputs, "sites": sites, "label": sample.name}))
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         api_key = text_field(fields, "api_key")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal
 
+from ..intercom import AccessTokenKind
 from .base import (
     Api,
     Context,
@@ -73,25 +74,6 @@ class IntercomToken(Credential):
     label: str | None = None
 
 
-_US: Final = "dG9rOj9EBFtnKHCcyytvqmjz4bacxpWPAGjDO2yctafSC3WM5YEEiMTDCA0J="
-_EU: Final = "dG9rOjQHFzoFpJoLMBOc1dofdjflQ9BWFbPZpYWYSVNvTmaJe8cmN2SwuQmj="
-_AU: Final = "dG9rOjexYvZI9JVUCGJIL5Rf1HQbS33gErYF7tuTOJAfc03claYI2YfwRfHl="
-_DEMO: Final[tuple[tuple[str, Region, str], ...]] = (
-    (_US, "us", "America/New_York"),
-    (_EU, "eu", "Europe/Dublin"),
-    (_AU, "au", "Australia/Sydney"),
-)
-
-DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {
-    f"intercom_{region}": {"access_token": token, "region": region} for token, region, _ in _DEMO
-}
-DEMO_IDENTITIES: Final[dict[str, dict[str, str]]] = {
-    "intercom_us": {"app_id_code": "iibwflap", "email": "admin@acme-demo.example"},
-    "intercom_eu": {"app_id_code": "lllbvdg8", "email": "admin@acme-demo.example"},
-    "intercom_au": {"app_id_code": "xkiobrnk", "email": "admin@acme-demo.example"},
-}
-
-
 def _error(status: int, code: str, message: str) -> Reply:
     return json_reply(
         status,
@@ -150,18 +132,19 @@ class IntercomApi(Api):
     version_header = "intercom-version"
 
     def seed(self, store: Store) -> None:
-        for index, (token, region, timezone) in enumerate(_DEMO):
-            ident = DEMO_IDENTITIES[f"intercom_{region}"]
+        for sample in AccessTokenKind.samples:
+            ident = sample.identity
             workspace = IntercomWorkspace(
-                admin_id=str(4_000_001 + index),
-                admin_email=ident["email"],
+                admin_id=ident["admin_id"],
+                admin_email=ident["admin_email"],
                 admin_name="Acme Demo Admin",
-                id_code=ident["app_id_code"],
-                name=f"Acme Demo {region.upper()}",
-                timezone=timezone,
+                id_code=ident["workspace_id"],
+                name=ident["workspace_name"],
+                timezone=sample.vendor_data.get("timezone", "UTC"),
                 created_at=1_650_000_000,
             )
-            store.add(IntercomToken(token, region, workspace, label=f"intercom_{region}"))
+            fields = {**sample.inputs, "workspace": workspace, "label": sample.name}
+            store.add(self.add(fields))
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         token = text_field(fields, "access_token")

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
+from ..talkdesk import ClientCredentialKind
 from .base import (
     Api,
     Context,
@@ -52,24 +53,6 @@ class TalkdeskClient(Credential):
     timezone: str = "UTC"
     revoked: bool = False
     label: str | None = None
-
-
-_CLIENT_ID: Final = "2c7d28a3130cc685a9f440d5dc07f8c4"
-_SECRET: Final = "4DAHG4ADXHJpORkCMsL6KprqBxt3M8zOYaXV0eJI"
-_ACCOUNT: Final = "acme-demo"
-_SCOPES: Final = ("account:read", "users:read")
-
-DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {
-    "talkdesk": {
-        "account": _ACCOUNT,
-        "client_id": _CLIENT_ID,
-        "client_secret": _SECRET,
-        "scopes": " ".join(_SCOPES),
-    },
-}
-DEMO_IDENTITIES: Final[dict[str, dict[str, str]]] = {
-    "talkdesk": {"account_id": "b68b8289ca922ec5ab49279d", "account": _ACCOUNT},
-}
 
 
 def _error(status: int, message: str) -> Reply:
@@ -169,18 +152,18 @@ class TalkdeskApi(Api):
     nominal_limit = 1000
 
     def seed(self, store: Store) -> None:
-        store.add(
-            TalkdeskClient(
-                account=_ACCOUNT,
-                client_id=_CLIENT_ID,
-                client_secret=_SECRET,
-                scopes=list(_SCOPES),
-                account_id=DEMO_IDENTITIES["talkdesk"]["account_id"],
-                company_name="Acme Demo Inc.",
-                timezone="Europe/Lisbon",
-                label="talkdesk",
-            )
-        )
+        for sample in ClientCredentialKind.samples:
+            ident = sample.identity
+            fields = {
+                **sample.inputs,
+                "account": sample.inputs["account_name"],
+                "scopes": ident["scopes"],
+                "account_id": ident["account_id"],
+                "company_name": ident["company_name"],
+                "timezone": sample.vendor_data.get("timezone", "UTC"),
+                "label": sample.name,
+            }
+            store.add(self.add(fields))
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         account = text_field(fields, "account")

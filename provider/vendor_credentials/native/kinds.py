@@ -7,15 +7,13 @@ registry appears in the plugin and its schema with no edit in this package.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from ..core.inputs import CredentialInputs
 from ..core.provider import OUTPUT_NAMES, REQUESTED_PREFIX
-from ..core.registry import KINDS, vendor_for
+from ..core.registry import all_kinds, kind_for
 
 PACKAGE = "vendor-credentials"
 
@@ -66,30 +64,21 @@ class KindInfo:
         return {camel(name): name for name in (*self.input_names, *self.output_names)}
 
 
-def _doc_of(kind: str, vendor: Any) -> str:
-    """The docstring of the resource class that declares ``kind`` (the user-facing docs)."""
-    module = importlib.import_module(type(vendor).__module__)
-    for _, member in inspect.getmembers(module, inspect.isclass):
-        if getattr(member, "kind_name", None) == kind and member.__doc__:
-            return inspect.cleandoc(member.__doc__)
-    return str(vendor.title)
-
-
 def _info(kind: str) -> KindInfo:
-    vendor = vendor_for(kind)
+    declaration = kind_for(kind)
     return KindInfo(
         kind=kind,
-        vendor=vendor.vendor,
-        title=vendor.title,
-        doc=_doc_of(kind, vendor),
-        inputs=vendor.inputs,
+        vendor=declaration.vendor,
+        title=declaration.title,
+        doc=inspect.cleandoc(declaration.documentation) or declaration.title,
+        inputs=declaration.inputs,
     )
 
 
 @cache
 def native_kinds() -> tuple[KindInfo, ...]:
     """Every registered kind, sorted by type token (the schema's order)."""
-    return tuple(sorted((_info(kind) for kind in KINDS), key=lambda info: info.token))
+    return tuple(sorted((_info(d.kind) for d in all_kinds()), key=lambda info: info.token))
 
 
 def kind_for_token(token: str) -> KindInfo:

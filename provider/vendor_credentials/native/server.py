@@ -41,10 +41,10 @@ class NativeCredentialProvider(CredentialProvider):
     its settings apart from the dynamic provider's."""
 
     settings: ClassVar[HttpSettings] = HttpSettings()
-    validate_on_preview: ClassVar[bool] = True
+    preview_validation_enabled: ClassVar[bool] = True
 
     def __init__(self, kind: str) -> None:
-        super().__init__(kind, validate_in_check=False)
+        super().__init__(kind, program_is_preview=False)
 
 
 def _rpc(method: Callable[..., R]) -> Callable[..., R]:

@@ -1,0 +1,169 @@
+"""The flows a kind is proved with, written once: OAuth2 client credentials, probes, JSON fields.
+
+A vendor module says how its kind differs (URLs, client authentication, which fields name the
+identity); these functions do the requests through the session, register every secret and issued
+token with the redactor before it can appear anywhere, and turn answers into typed errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from .http import Reply, Session
+from .kind import CredentialKind
+
+ClientAuth = Literal["basic", "body"]
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """``Authorization: Bearer <token>``."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Basic:
+    """``Authorization: Basic base64(user:password)``."""
+
+    user: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Header:
+    """The secret as the value of a named header (``X-Api-Key: <key>``)."""
+
+    name: str
+    value: str
+
+
+Auth = Bearer | Basic | Header
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """An access token from an OAuth2 token endpoint (registered with the redactor)."""
+
+    access_token: str
+    expires_at: datetime
+    scopes: tuple[str, ...] | None  # what the endpoint granted, when it said
+    body: Mapping[str, Any]
+    reply: Reply
+
+
+def client_credentials(
+    kind: CredentialKind,
+    session: Session,
+    token_url: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    scopes: Sequence[str] | None = None,
+    client_auth: ClientAuth = "basic",
+) -> IssuedToken:
+    """RFC 6749 4.4: POST the form, require ``access_token`` and ``expires_in``."""
+    form = {"grant_type": "client_credentials"}
+    if scopes:
+        form["scope"] = " ".join(scopes)
+    auth: tuple[str, str] | None = None
+    if client_auth == "basic":
+        session.redactor.add_basic(client_id, client_secret)
+        auth = (client_id, client_secret)
+    else:
+        form.update(client_id=client_id, client_secret=client_secret)
+    reply = session.request(
+        "POST",
+        token_url,
+        endpoint=f"POST {token_url}",
+        data=form,
+        auth=auth,
+        headers={"Accept": "application/json"},
+    )
+    body = kind.expect_json(reply, summary="rejected the client credentials")
+    access_token = str(kind.require(reply, body, "access_token"))
+    session.redactor.add(access_token)  # before anything else can echo it
+    expires_at = kind.expiry(reply, kind.require(reply, body, "expires_in"))
+    granted = body.get("scope")
+    scopes_granted = tuple(sorted(set(granted.split()))) if isinstance(granted, str) else None
+    return IssuedToken(access_token, expires_at, scopes_granted, body, reply)
+
+
+def get(
+    session: Session,
+    url: str,
+    auth: Auth,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Reply:
+    """One authenticated ``GET`` (JSON accepted), through the session's retries."""
+    sent = {"Accept": "application/json", **(headers or {})}
+    basic: tuple[str, str] | None = None
+    if isinstance(auth, Bearer):
+        sent["Authorization"] = f"Bearer {auth.token}"
+    elif isinstance(auth, Basic):
+        session.redactor.add_basic(auth.user, auth.password)
+        basic = (auth.user, auth.password)
+    else:
+        sent[auth.name] = auth.value
+    return session.request("GET", url, endpoint=f"GET {url}", headers=sent, auth=basic)
+
+
+def probe(
+    kind: CredentialKind,
+    session: Session,
+    url: str,
+    auth: Auth,
+    *,
+    headers: Mapping[str, str] | None = None,
+    summary: str = "rejected the credential",
+) -> tuple[Reply, dict[str, Any]]:
+    """``get`` and the JSON object of its 2xx answer (a typed error for anything else)."""
+    reply = get(session, url, auth, headers=headers)
+    return reply, kind.expect_json(reply, summary=summary)
+
+
+_MISSING = object()
+
+
+def json_pointer(document: Any, pointer: str) -> Any:
+    """RFC 6901: the value at ``pointer`` ("" is the whole document), or ``_MISSING``."""
+    if pointer == "":
+        return document
+    current = document
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(current, dict) and token in current:
+            current = current[token]
+        elif isinstance(current, list) and token.isdigit() and str(int(token)) == token:
+            index = int(token)
+            if index >= len(current):
+                return _MISSING
+            current = current[index]
+        else:
+            return _MISSING
+    return current
+
+
+def field_text(
+    kind: CredentialKind, reply: Reply, body: Any, pointer: str, *, required: bool = True
+) -> str:
+    """The text of a scalar at ``pointer``; a missing required one is a malformed answer."""
+    value = json_pointer(body, pointer)
+    if value is _MISSING or value is None or value == "" or isinstance(value, dict | list):
+        if required:
+            raise kind.malformed(reply, f"answered without '{pointer}'")
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def identity_from(
+    kind: CredentialKind, reply: Reply, body: Any, fields: Mapping[str, str]
+) -> dict[str, str]:
+    """``{output name: text at pointer}`` for every declared field (all of them required)."""
+    return {name: field_text(kind, reply, body, pointer) for name, pointer in fields.items()}
