@@ -64,7 +64,9 @@ def run(emulator: Emulator, engine: dict[str, str]) -> Iterator[LeakRun]:
     env = {**engine, "VENDOR_CREDENTIALS_LOG_LEVEL": "debug"}
     stack = EngineStack("leaks", program, env)
     stack.set_config({f"{c.id}-secret": secrets[c.id] for c in CASES}, secret=True)
-    stack.set_config({f"{c.id}-inputs": json.dumps(c.plain(emulator.base_url)) for c in CASES})
+    stack.set_config(
+        {f"{c.id}-inputs": json.dumps(c.plain_inputs(emulator.base_url)) for c in CASES}
+    )
     stack.set_config({"vendor-credentials:fingerprintKey": TEAM_KEY}, secret=True)
     stack.set_config({"vendor-credentials:trustedOrigins": emulator.base_url})
     leak_run = LeakRun(stack, emulator, secrets)

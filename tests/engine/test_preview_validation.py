@@ -39,7 +39,9 @@ def requests_per_validation(emulator: Emulator) -> int:
 def stack(emulator: Emulator, engine: dict[str, str]) -> Iterator[EngineStack]:
     stack = EngineStack("preview-validation", program, engine)
     stack.set_config({f"{c.id}-secret": c.secret for c in CASES}, secret=True)
-    stack.set_config({f"{c.id}-inputs": json.dumps(c.plain(emulator.base_url)) for c in CASES})
+    stack.set_config(
+        {f"{c.id}-inputs": json.dumps(c.plain_inputs(emulator.base_url)) for c in CASES}
+    )
     stack.set_config({"vendor-credentials:trustedOrigins": emulator.base_url})
     yield stack
     stack.destroy()

@@ -79,10 +79,16 @@ class KindCase:
             found["base_url"] = base_url
         return found
 
-    def plain(self, base_url: str) -> dict[str, Any]:
-        """The non-secret inputs."""
+    def plain_inputs(self, base_url: str) -> dict[str, Any]:
+        """The non-secret inputs, pointed at an emulator."""
         secret = set(self.declaration.inputs.secret_fields)
         return {k: v for k, v in self.inputs(base_url).items() if k not in secret}
+
+    @property
+    def plain(self) -> dict[str, Any]:
+        """The sample's non-secret inputs as declared (no ``base_url``)."""
+        secret = set(self.declaration.inputs.secret_fields)
+        return {k: v for k, v in self.sample.inputs.items() if k not in secret}
 
     def replace(self, base_url: str) -> tuple[str, Any] | None:
         """An input change naming another credential (None when only the secret names it)."""
@@ -126,8 +132,10 @@ class KindCase:
 
     def config(self, emulator_url: str, **overrides: Any) -> dict[str, str]:
         """Plain stack config for ``program``: the inputs as one JSON value."""
-        return {"inputs": json.dumps({**self.plain(emulator_url), **overrides})}
+        return {"inputs": json.dumps({**self.plain_inputs(emulator_url), **overrides})}
 
+
+VendorCase = KindCase  # the name other test modules know it by
 
 CASES: tuple[KindCase, ...] = tuple(
     KindCase(declaration, declaration.samples[0]) for declaration in all_kinds()

@@ -52,7 +52,7 @@ def declared_origins(case: KindCase, inputs: dict[str, Any]) -> set[tuple[str, s
     """The hosts the kind declares for these inputs' region, or the URLs it was given."""
     hosts = case.declaration.hosts
     if not hosts:  # a generic kind: the URLs in its inputs
-        return {_normal(v) for v in inputs.values() if isinstance(v, str) and "://" in v}
+        return {_normal(v) for k, v in inputs.items() if k.endswith("url") and v}
     fields = case.declaration.inputs.model_fields
     given = {k: v for k, v in inputs.items() if v != "" or fields[k].default is not None}
     values = case.declaration.inputs.model_validate(given).model_dump()
