@@ -165,7 +165,7 @@ def test_failed_update_keeps_the_old_state_exactly(subject: Subject) -> None:
 
 
 def test_changing_what_names_the_credential_plans_a_replace(subject: Subject) -> None:
-    change = subject.case.replace(subject.emulator.base_url)
+    change = subject.case.replacement(subject.emulator.base_url)
     if change is None:  # its only input is the secret: a change is an update
         assert subject.case.declaration.inputs.replace_fields == ()
         return

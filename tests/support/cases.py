@@ -90,11 +90,21 @@ class KindCase:
         secret = set(self.declaration.inputs.secret_fields)
         return {k: v for k, v in self.sample.inputs.items() if k not in secret}
 
-    def replace(self, base_url: str) -> tuple[str, Any] | None:
+    def replacement(self, base_url: str) -> tuple[str, Any] | None:
         """An input change naming another credential (None when only the secret names it)."""
         for name, value in self.sample.replace.items():
             return name, with_base_url(value, base_url)
         return None
+
+    @property
+    def replace(self) -> tuple[str, Any] | None:
+        """``replacement`` as declared (no emulator URL filled in)."""
+        return next(iter(self.sample.replace.items()), None)
+
+    @property
+    def identity_keys(self) -> tuple[str, ...]:
+        """The identity outputs the sample's proof must report."""
+        return tuple(self.sample.identity)
 
     def bad_inputs(self, base_url: str) -> dict[str, str]:
         """For each non-secret input that some ``BAD_VALUES`` entry breaks: that entry."""
