@@ -42,7 +42,7 @@ class AccessTokenKind(CredentialKind):
     )
     tenant_fields = ("workspace_name", "workspace_id")
     region_field = "region"
-    samples = tuple(
+    samples = tuple(  # the first (EU) is the one the engine tests drive
         Sample(
             name=f"intercom_{region}",
             inputs={"access_token": token, "region": region},
@@ -50,33 +50,34 @@ class AccessTokenKind(CredentialKind):
                 "workspace_id": id_code,
                 "workspace_name": f"Acme Demo {region.upper()}",
                 "region": region,
-                "admin_id": str(4_000_001 + index),
+                "admin_id": admin_id,
                 "admin_email": "admin@acme-demo.example",
             },
             vendor_data={"timezone": timezone},
             replace={"region": "au" if region != "au" else "us"},
         )
-        for index, (region, token, id_code, timezone) in enumerate(
+        for region, token, id_code, admin_id, timezone in (
             (
-                (
-                    "us",
-                    "dG9rOj9EBFtnKHCcyytvqmjz4bacxpWPAGjDO2yctafSC3WM5YEEiMTDCA0J=",
-                    "iibwflap",
-                    "America/New_York",
-                ),
-                (
-                    "eu",
-                    "dG9rOjQHFzoFpJoLMBOc1dofdjflQ9BWFbPZpYWYSVNvTmaJe8cmN2SwuQmj=",
-                    "lllbvdg8",
-                    "Europe/Dublin",
-                ),
-                (
-                    "au",
-                    "dG9rOjexYvZI9JVUCGJIL5Rf1HQbS33gErYF7tuTOJAfc03claYI2YfwRfHl=",
-                    "xkiobrnk",
-                    "Australia/Sydney",
-                ),
-            )
+                "eu",
+                "dG9rOjQHFzoFpJoLMBOc1dofdjflQ9BWFbPZpYWYSVNvTmaJe8cmN2SwuQmj=",
+                "lllbvdg8",
+                "4000002",
+                "Europe/Dublin",
+            ),
+            (
+                "us",
+                "dG9rOj9EBFtnKHCcyytvqmjz4bacxpWPAGjDO2yctafSC3WM5YEEiMTDCA0J=",
+                "iibwflap",
+                "4000001",
+                "America/New_York",
+            ),
+            (
+                "au",
+                "dG9rOjexYvZI9JVUCGJIL5Rf1HQbS33gErYF7tuTOJAfc03claYI2YfwRfHl=",
+                "xkiobrnk",
+                "4000003",
+                "Australia/Sydney",
+            ),
         )
     )
 
