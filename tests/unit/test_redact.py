@@ -12,7 +12,7 @@ import pytest
 from support.leaks import leaks
 from vendor_credentials.core.http import Reply
 from vendor_credentials.core.redact import MASK, RUN, Redactor
-from vendor_credentials.helpscout import DocsApiKeyVendor
+from vendor_credentials.helpscout import DocsApiKeyKind
 
 SECRET = "Sentinel/Secret+7f3a'9c2e1b=Q\\x"  # characters every encoding treats specially
 CLIENT_ID = "client-id-that-is-not-secret"
@@ -107,7 +107,7 @@ def test_vendor_error_text_is_redacted_before_it_is_cut() -> None:
         endpoint="GET https://docsapi.helpscout.net/v1/sites",
         redactor=redact,
     )
-    error = DocsApiKeyVendor().rejected(reply, "rejected the API key")
+    error = DocsApiKeyKind().rejected(reply, "rejected the API key")
     assert len(error.detail) <= 300
     assert MASK in error.detail
     assert leaks({"key": key}, [str(error), error.reason]) == []
