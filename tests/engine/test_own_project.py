@@ -111,7 +111,7 @@ def test_readme_block_installs_the_wheel_elsewhere_and_proves_a_token(
     assert str(own_project.path / "venv") in located.stdout  # the wheel, not this checkout
     outputs = own_project.run("pulumi", "stack", "output", "--json", "--stack", "dev")
     identity = json.loads(outputs.stdout)["intercom"]
-    assert identity["workspace_id"] == DEMO_IDENTITIES["intercom_eu"]["app_id_code"]
+    assert identity["workspace_id"] == DEMO_IDENTITIES["intercom_eu"]["workspace_id"]
     assert identity["region"] == "eu"
 
 

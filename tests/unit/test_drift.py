@@ -34,7 +34,7 @@ def test_revoked_keeps_identity_and_last_valid_at(emulator: Emulator) -> None:
     assert outs["status"] == "invalid"
     assert "Access Token Invalid" in outs["status_reason"]
     assert outs["identity"] == stored["identity"]
-    assert outs["identity"]["workspace_id"] == DEMO_IDENTITIES["intercom_eu"]["app_id_code"]
+    assert outs["identity"]["workspace_id"] == DEMO_IDENTITIES["intercom_eu"]["workspace_id"]
     assert outs["last_valid_at"] == stored["validated_at"]
     assert outs["validated_at"] == ""
     again = CredentialProvider(KIND).read("id", outs).outs or {}

@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from vendor_credentials.core.inputs import input_failures
-from vendor_credentials.core.registry import vendor_for
+from vendor_credentials.core.registry import kind_for
 from vendor_credentials.engine import ROOT
 
 INTERCOM = {"access_token": "dG9rOmFiY2RlZmdoaWprbG1ub3A="}
@@ -27,7 +27,7 @@ TALKDESK = {"account_name": "acme", "client_id": "cid", "client_secret": "s" * 3
 def test_a_region_in_the_wrong_case_is_answered_with_did_you_mean(
     kind: str, inputs: dict[str, str], given: str, suggested: str
 ) -> None:
-    failures = input_failures(vendor_for(kind).inputs, {**inputs, "region": given})
+    failures = input_failures(kind_for(kind).inputs, {**inputs, "region": given})
     assert len(failures) == 1
     field, reason = failures[0]
     assert field == "region"
@@ -37,7 +37,7 @@ def test_a_region_in_the_wrong_case_is_answered_with_did_you_mean(
 
 def test_an_unknown_region_gets_the_choices_but_no_guess() -> None:
     failures = input_failures(
-        vendor_for("intercom.AccessToken").inputs, {**INTERCOM, "region": "mars"}
+        kind_for("intercom.AccessToken").inputs, {**INTERCOM, "region": "mars"}
     )
     assert failures == [("region", "region must be one of 'us', 'eu' or 'au'")]
 
@@ -45,7 +45,7 @@ def test_an_unknown_region_gets_the_choices_but_no_guess() -> None:
 @pytest.mark.parametrize("base_url", ["127.0.0.1:8080", "localhost:8080", "gateway.example.com"])
 def test_a_base_url_without_scheme_says_the_scheme_is_missing(base_url: str) -> None:
     failures = input_failures(
-        vendor_for("intercom.AccessToken").inputs, {**INTERCOM, "base_url": base_url}
+        kind_for("intercom.AccessToken").inputs, {**INTERCOM, "base_url": base_url}
     )
     assert len(failures) == 1
     reason = failures[0][1]
