@@ -15,7 +15,6 @@ from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from .fingerprint import CONFIG_KEY, fingerprint, weakness
 from .kind import CredentialKind
 from .provider import CONFIG_NAMESPACE, OUTPUT_NAMES, CredentialProvider
-from .registry import kind_for
 from .trust import warn_if_untrusted
 
 TYPE_MODULE = "vendor-credentials"
