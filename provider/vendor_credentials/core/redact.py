@@ -11,9 +11,12 @@ during it, and every form a request sends, such as an HTTP Basic header). The re
   and the escaping of ``repr`` and JSON (a vendor error field that is not a string);
 * whole shorter secrets (4 to ``RUN - 1`` characters) wherever they appear.
 
-Speed: every ``RUN``-character piece of every form is indexed in one set when a secret is added
-(cached per secret); a message is scanned once with a window of ``RUN`` characters, one set
-lookup per position, whatever the number or length of secrets.
+Speed: registering is cheap (the forms of a secret are computed once per process and joined
+into one search string), because every operation registers its secrets and tokens while most
+never redact more than a few short identity values. A message is scanned once with a window of
+``RUN`` characters: short messages search each window in the joined forms; long ones (errors,
+reports) look each window up in an index of every ``RUN``-character piece, built per secret on
+first need and cached.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
@@ -68,16 +71,25 @@ def variants(secret: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=256)
-def _pieces(secret: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(every ``RUN``-character piece of the long forms, the short forms whole)."""
+def _split_forms(secret: str) -> tuple[str, frozenset[str]]:
+    """(the long forms joined by NUL for substring search, the short forms matched whole)."""
+    forms = variants(secret)
+    long_forms = sorted(f for f in forms if len(f) >= RUN)
+    return "\0".join(long_forms), frozenset(f for f in forms if len(f) < RUN)
+
+
+@lru_cache(maxsize=256)
+def _pieces(secret: str) -> frozenset[str]:
+    """Every ``RUN``-character piece of the long forms (the index for long messages)."""
     pieces: set[str] = set()
-    short: set[str] = set()
     for form in variants(secret):
-        if len(form) < RUN:
-            short.add(form)
-        else:
+        if len(form) >= RUN:
             pieces.update(form[i : i + RUN] for i in range(len(form) - RUN + 1))
-    return frozenset(pieces), frozenset(short)
+    return frozenset(pieces)
+
+
+# Messages up to this length are searched in the joined forms; longer ones use the piece index.
+_SEARCH_LIMIT = 160
 
 
 def basic_forms(user: str, password: str) -> set[str]:
@@ -90,10 +102,11 @@ def basic_forms(user: str, password: str) -> set[str]:
 class Redactor:
     """Masks registered secrets (any long piece of them, in any known encoding) in text."""
 
-    __slots__ = ("_order", "_pieces", "_whole")
+    __slots__ = ("_haystack", "_order", "_secrets", "_whole")
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._pieces: set[str] = set()
+        self._secrets: list[str] = []  # with long forms, in registration order
+        self._haystack = ""  # their long forms, NUL-separated
         self._whole: set[str] = set()  # matched whole: short secrets, Basic user:password forms
         self._order: list[str] = []
         for secret in secrets:
@@ -101,10 +114,12 @@ class Redactor:
 
     def add(self, secret: str) -> None:
         """Register a secret (an input secret, or a token a vendor just issued)."""
-        if len(secret) < _MIN_SECRET_LEN:
+        if len(secret) < _MIN_SECRET_LEN or secret in self._secrets:
             return
-        pieces, short = _pieces(secret)
-        self._pieces |= pieces
+        joined, short = _split_forms(secret)
+        if joined:
+            self._secrets.append(secret)
+            self._haystack = f"{self._haystack}\0{joined}" if self._haystack else joined
         if short - self._whole:
             self._whole |= short
             self._order = sorted(self._whole, key=len, reverse=True)
@@ -125,18 +140,26 @@ class Redactor:
         for form in self._order:
             if form in text:
                 text = text.replace(form, MASK)
-        return self._mask_runs(text) if self._pieces else text
+        return self._mask_runs(text) if self._secrets else text
 
     def clip(self, text: str, limit: int) -> str:
         """Redact, then cut to ``limit`` characters: a cut never leaves half a secret behind."""
         redacted = self(text)
         return redacted if len(redacted) <= limit else redacted[: limit - 3] + "..."
 
+    def _is_piece(self, text: str) -> Callable[[str], bool]:
+        """Whether a ``RUN``-character window is a piece of a registered secret's form."""
+        if len(text) <= _SEARCH_LIMIT:
+            haystack = self._haystack
+            return lambda window: "\0" not in window and window in haystack
+        indexes = [_pieces(secret) for secret in self._secrets]
+        return lambda window: any(window in index for index in indexes)
+
     def _mask_runs(self, text: str) -> str:
-        pieces = self._pieces
+        is_piece = self._is_piece(text)
         spans: list[tuple[int, int]] = []
         for i in range(len(text) - RUN + 1):
-            if text[i : i + RUN] in pieces:
+            if is_piece(text[i : i + RUN]):
                 if spans and i <= spans[-1][1]:
                     spans[-1] = (spans[-1][0], i + RUN)
                 else:
