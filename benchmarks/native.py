@@ -99,6 +99,7 @@ class NativeBench(Bench):
         self._stacks[(subject, n)] = inline_stack(
             name, program, project=PROJECT, env=self.env, work_dir=work_dir
         )
+        self.trust_emulator(self._stacks[(subject, n)])
         return self._stacks[(subject, n)]
 
     def cycle(self, subject: str, n: int, *, record: bool) -> None:
@@ -149,11 +150,19 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=100, help="credentials per stack (default 100)")
     parser.add_argument("--repeats", type=int, default=1, help="cycles per subject (default 1)")
     parser.add_argument("--workers", type=int, default=16, help="vendor-credentials:workers")
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        help="the engine's --parallel for every subject (default: the provider's workers; the "
+        "CLI's own default is 4 x CPUs, 8 on 2 cores, which would cap the provider's pool)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str]) -> int:
     args = parse(argv)
+    args.parallel = args.parallel or args.workers
     if not (TOOLS_BIN / "pulumi-resource-vendor-credentials").exists():
         raise SystemExit("the provider plugin's launcher is missing: run scripts/ensure-engine.sh")
     load_before, info, started = uptime(), machine(), time.monotonic()
@@ -166,6 +175,7 @@ def main(argv: Sequence[str]) -> int:
             for credential in fleet(args.n):
                 credential.register(emulator)
             bench = NativeBench(emulator, env, planned=len(SUBJECTS) * len(CYCLE) * args.repeats)
+            bench.parallel = args.parallel
             bench.progress(f"load: {load_before}")
             bench.stack(NATIVE, args.n).set_config(
                 "vendor-credentials:workers", auto.ConfigValue(str(args.workers))
@@ -187,7 +197,7 @@ def main(argv: Sequence[str]) -> int:
         f"- load before: `{load_before}`; after: `{uptime()}`",
         f"- emulator: 100 ms per request + 50 ms per new connection; {args.n} credentials, "
         f"{requests_for(args.n)} requests to validate all; provider workers: {args.workers}; "
-        "engine --parallel: the CLI's default (unbounded)",
+        f"engine --parallel: {args.parallel} (every subject)",
         "",
     ]
     print("\n".join(header + report(bench, args.n, args.workers)))

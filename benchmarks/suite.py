@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from pulumi import automation as auto
 
@@ -49,6 +50,7 @@ from benchmarks.emulator_host import EmulatorProcess, Hit
 from benchmarks.fleet import credential_program, fleet, noop_program, requests_for
 from vendor_credentials.core.fingerprint import key_id
 from vendor_credentials.core.resource import serialized_provider
+from vendor_credentials.core.trust import CONFIG_KEY as TRUSTED_ORIGINS
 from vendor_credentials.engine import TOOLS_BIN, engine_env, inline_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,19 +170,30 @@ class Bench:
             self._stacks[key] = inline_stack(
                 name, program, project=PROJECT, env=self.env, work_dir=work_dir
             )
+            self.trust_emulator(self._stacks[key])
         return self._stacks[key]
 
-    @staticmethod
-    def run(stack: auto.Stack, command: str) -> None:
+    def trust_emulator(self, stack: auto.Stack) -> None:
+        """Previews send secrets only to vendor hosts and trusted origins (issue 17): trust the
+        emulator's, or a validating preview would validate nothing."""
+        stack.set_config(TRUSTED_ORIGINS, auto.ConfigValue(self.emulator.base_url))
+
+    # The engine's --parallel for every operation: None is the CLI's default (4 x CPUs: 8 on
+    # 2 cores). The native benchmark raises it to the provider's pool; the dynamic path is
+    # bounded by its plugin's 4 threads whatever this is.
+    parallel: int | None = None
+
+    def run(self, stack: auto.Stack, command: str) -> None:
+        options: dict[str, Any] = {} if self.parallel is None else {"parallel": self.parallel}
         try:
             if command == PREVIEW:
-                stack.preview()
+                stack.preview(**options)
             elif command == UP:
-                stack.up(show_secrets=False)
+                stack.up(show_secrets=False, **options)
             elif command == REFRESH:
-                stack.refresh(show_secrets=False)
+                stack.refresh(show_secrets=False, **options)
             else:
-                stack.destroy(show_secrets=False)
+                stack.destroy(show_secrets=False, **options)
         except auto.errors.CommandError as exc:
             raise SystemExit(
                 f"pulumi {command} of {stack.name} failed:\n{str(exc)[-4000:]}"

@@ -140,6 +140,21 @@ def test_preview_with_a_rejected_secret_fails_naming_the_property(run: Run) -> N
     assert "rejected" in outcome.text
 
 
+def test_preview_says_why_it_did_not_validate_an_untrusted_base_url(run: Run) -> None:
+    """The plugin has no program to warn through: its warning reaches the engine's log service
+    and the CLI prints it under the resource, without -v and without sending any secret."""
+    run.stack.set_config({"vendor-credentials:trustedOrigins": "https://gateway.example.com"})
+    run.emulator.clear_log()
+    try:
+        outcome = run.stack.preview()
+    finally:
+        run.configure()
+    assert outcome.ok, outcome
+    assert run.emulator.requests == []
+    assert outcome.text.count("preview did not validate this credential") >= len(kinds())
+    assert "vendor-credentials:trustedOrigins" in outcome.text
+
+
 def test_up_creates_every_kind_valid_with_identity(run: Run) -> None:
     outcome = run.stack.up(**VERBOSE)
     assert outcome.ok, outcome

@@ -236,3 +236,12 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_engine_address_is_the_last_host_port_argument() -> None:
+    from vendor_credentials.native.engine_log import engine_address
+
+    assert engine_address(["-v=9", "--logtostderr", "127.0.0.1:40123"]) == "127.0.0.1:40123"
+    assert engine_address(["--tracing", "x", "localhost:5"]) == "localhost:5"
+    assert engine_address(["[::1]:7000"]) == "[::1]:7000"
+    assert engine_address(["--logflow", "-v=9"]) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -12,6 +13,7 @@ import grpc  # type: ignore[import-untyped]
 from pulumi.runtime.proto.provider_pb2_grpc import add_ResourceProviderServicer_to_server
 
 from .config import MAX_WORKERS
+from .engine_log import forward_warnings
 from .server import Plugin
 
 # Property bags can be large (many identities); match the engine's own limit.
@@ -33,9 +35,11 @@ def _exit_with_the_engine(period: float = 1.0) -> None:
 
 
 def main() -> None:
-    """Run until the engine stops the process (it passes its address; we need none of it)."""
+    """Run until the engine stops the process; warnings go to the engine at the address it
+    passes (``engine_log``)."""
     sys.tracebacklimit = 0
     _exit_with_the_engine()
+    forward_warnings(sys.argv[1:], logging.getLogger("vendor_credentials"))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_WORKERS + 8),
         options=[

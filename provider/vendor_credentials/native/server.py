@@ -27,6 +27,7 @@ from .. import __version__
 from ..core.http import HttpSettings
 from ..core.provider import OUTPUT_NAMES, REQUESTED_PREFIX, CredentialProvider, ProviderError
 from .config import DEFAULT_WORKERS, config_failures, namespaced, workers_of
+from .engine_log import CURRENT_URN
 from .kinds import PACKAGE, KindInfo, camel, kind_for_token
 from .preview import preview_outputs, validate_for_preview
 from .schema import schema_json
@@ -53,6 +54,7 @@ def _rpc(method: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(method)
     def wrapper(self: Plugin, request: Any, context: grpc.ServicerContext) -> R:
+        CURRENT_URN.set(str(getattr(request, "urn", "") or ""))  # for warnings (engine_log)
         try:
             return method(self, request, context)
         except ProviderError as exc:
