@@ -245,3 +245,20 @@ def test_engine_address_is_the_last_host_port_argument() -> None:
     assert engine_address(["--tracing", "x", "localhost:5"]) == "localhost:5"
     assert engine_address(["[::1]:7000"]) == "[::1]:7000"
     assert engine_address(["--logflow", "-v=9"]) is None
+
+
+def test_fingerprint_key_arrives_as_a_secret_argument_and_keys_fingerprints(
+    plugin: Any, emulator: Emulator
+) -> None:
+    from vendor_credentials.core.fingerprint import key_id
+
+    team_key = "team-key-7c1e0b9f4d2a8e6b3f5a"
+    plugin.Configure(
+        pb.ConfigureRequest(args=struct({"fingerprintKey": secret(team_key)}), acceptSecrets=True)
+    )
+    try:
+        created = plugin.Create(pb.CreateRequest(urn=URN, properties=struct(inputs(emulator))))
+    finally:
+        configure(plugin)
+    assert plain(created.properties)["fingerprint"].startswith(f"fp2:{key_id(team_key)}:")
+    assert key_id(team_key) != key_id(None)

@@ -76,8 +76,11 @@ def test_provider_settings_are_the_stack_settings_and_a_worker_pool() -> None:
         "caBundle",
         "validateOnPreview",
         "trustedOrigins",
+        "fingerprintKey",
         "workers",
     }
     assert set(schema["config"]["variables"]) == expected
     assert set(schema["provider"]["inputProperties"]) == expected
+    secret = {name for name, spec in schema["config"]["variables"].items() if spec.get("secret")}
+    assert secret == {"fingerprintKey"}  # a team key: encrypted in config and in SDKs
     assert json.loads(schema_json()) == schema

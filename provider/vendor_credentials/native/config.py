@@ -24,6 +24,7 @@ class Setting:
     name: str
     type: str  # schema type: number, integer, string, boolean
     description: str
+    secret: bool = False  # the schema marks it secret: SDKs and `pulumi config` keep it encrypted
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -43,6 +44,14 @@ SETTINGS: tuple[Setting, ...] = (
         "string",
         "Origins (comma-separated, or a JSON list) a preview may send credentials to besides "
         "the vendors' own hosts; a credential whose baseUrl is not listed is validated by `up`.",
+    ),
+    Setting(
+        "fingerprintKey",
+        "string",
+        "Team key of the credentials' fingerprints (HMAC-SHA256): the same value in every stack "
+        "whose fingerprints the audit should compare. Unset: a public key (a fingerprint then "
+        "confirms a guess of the secret).",
+        secret=True,
     ),
     Setting(
         "workers",

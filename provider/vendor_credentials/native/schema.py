@@ -101,7 +101,14 @@ def resource_spec(info: KindInfo) -> dict[str, Any]:
 
 
 def _settings() -> dict[str, Any]:
-    return {s.name: {"type": s.type, "description": s.description} for s in SETTINGS}
+    return {
+        s.name: {
+            "type": s.type,
+            "description": s.description,
+            **({"secret": True} if s.secret else {}),
+        }
+        for s in SETTINGS
+    }
 
 
 def generate() -> dict[str, Any]:
