@@ -19,4 +19,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -
   .venv/bin/python -m pip install -q -c requirements.lock -e '.[dev]'
   touch "$stamp"
 fi
+# Bytecode for our package, as pip writes it for an installed wheel: the editable install runs from
+# provider/, and with PYTHONDONTWRITEBYTECODE set (CI images often set it) every plugin process
+# would compile our modules again at start. Stale files are ignored by Python (mtime check).
+PYTHONDONTWRITEBYTECODE= .venv/bin/python -m compileall -q provider/vendor_credentials >/dev/null
 bash scripts/ensure-engine.sh
