@@ -188,7 +188,9 @@ class CredentialProvider(ResourceProvider):
         sys.tracebacklimit = 0
         oneline.install(ProviderError)
         level = os.environ.get("VENDOR_CREDENTIALS_LOG_LEVEL")
-        if level and not log.handlers:  # stderr reaches the engine's log (-v=9 --logtostderr)
+        # stderr reaches the engine's log (-v=9 --logtostderr). Other handlers may be there (the
+        # native plugin forwards warnings to the engine): look for ours.
+        if level and not any(type(h) is logging.StreamHandler for h in log.handlers):
             # Our logger only: httpx/httpcore debug lines would print vendor headers unredacted.
             log.addHandler(logging.StreamHandler(sys.stderr))
             log.setLevel(level.upper())
