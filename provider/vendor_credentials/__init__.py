@@ -10,11 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["helpscout", "intercom", "talkdesk"]
+__all__ = ["generic", "helpscout", "intercom", "talkdesk"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from . import helpscout, intercom, talkdesk
+    from . import generic, helpscout, intercom, talkdesk
 
 
 def __getattr__(name: str) -> Any:

@@ -26,7 +26,7 @@ from vendor_credentials.emulator import Emulator
 
 PROJECT = "vendor-credentials-origin-tests"
 COMMAND = Path(sys.executable).parent / "vendor-credentials"
-CASE = CASES[0]
+CASE = next(case for case in CASES if case.routed_by_base_url)  # it stores a base_url
 
 
 def run_audit(engine: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

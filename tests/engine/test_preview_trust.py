@@ -26,8 +26,7 @@ def program() -> None:
     cfg = pulumi.Config()
     for case in CASES:
         args: dict[str, object] = {case.secret_input: cfg.require_secret(f"{case.id}-secret")}
-        args.update(case.plain)
-        args["base_url"] = cfg.require("base_url")
+        args.update(case.plain_inputs(cfg.require("base_url")))  # URLs from the samples
         case.build(case.id, args)
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pulumi
 import pytest
 
-from support.cases import CASES
+from support.cases import CASES, KindCase
 from support.stacks import EngineStack
 from vendor_credentials.core.fingerprint import PUBLIC_KEY_ID, family
 from vendor_credentials.emulator import Emulator
@@ -28,13 +29,23 @@ def _no_program() -> None:
     """Refresh and destroy never run the program."""
 
 
-def _fixture_program() -> None:
+def _fixture_cases(stack: EngineStack) -> list[KindCase]:
+    """The cases of the kinds the fixture holds (kinds added since are not in old state)."""
+    stored = {c["outputs"]["kind"] for c in stack.credentials()}
+    return [case for case in CASES if case.kind in stored]
+
+
+def _fixture_program(cases: list[KindCase]) -> Callable[[], None]:
     """The program that wrote the fixtures (tests/fixtures/make_state_fixture.py)."""
-    cfg = pulumi.Config()
-    for case in CASES:
-        args = {case.secret_input: cfg.require_secret(case.secret_input), **case.plain}
-        args["base_url"] = cfg.require("base_url")
-        case.build(case.id, args)
+
+    def program() -> None:
+        cfg = pulumi.Config()
+        for case in cases:
+            args = {case.secret_input: cfg.require_secret(case.secret_input)}
+            args.update(case.plain_inputs(cfg.require("base_url")))
+            case.build(case.id, args)
+
+    return program
 
 
 def _families(stack: EngineStack) -> set[str]:
@@ -88,9 +99,9 @@ def test_old_fingerprints_change_once_in_preview_and_up_calls_no_vendor(
 ) -> None:
     """fp1 state with the current program: a one-time `~ fingerprint` update of each
     credential (same secret, new scheme); the update relabels without asking the vendor."""
-    imported.stack.workspace.program = _fixture_program
-    imported.set_config({c.secret_input: c.secret for c in CASES}, secret=True)
-    imported.set_config({k: v for c in CASES for k, v in c.plain.items()})
+    cases = _fixture_cases(imported)
+    imported.stack.workspace.program = _fixture_program(cases)
+    imported.set_config({c.secret_input: c.secret for c in cases}, secret=True)
     imported.set_config({"base_url": emulator.base_url})
     had_input = all("fingerprint" in c["inputs"] for c in imported.credentials())
     preview = imported.preview()

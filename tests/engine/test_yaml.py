@@ -62,7 +62,7 @@ class Run:
     def configure(self, **overrides: str) -> None:
         """Every kind's sample config (or the given secret per config key) and the emulator."""
         for info in kinds():
-            plain, secret = sample_config(info)
+            plain, secret = sample_config(info, self.emulator.base_url)
             key = secret_key(info)
             secret[key] = overrides.get(key, secret[key])
             self.secrets |= set(secret.values())
@@ -222,7 +222,7 @@ def test_identity_changing_field_is_planned_as_a_replace(run: Run) -> None:
             outcome = run.stack.preview()
         finally:
             run.stack.stack.remove_config("vendor-credentials:validateOnPreview")
-            run.stack.set_config(sample_config(info)[0])
+            run.stack.set_config(sample_config(info, run.emulator.base_url)[0])
         assert outcome.ok, outcome
         assert outcome.changes.get("replace") == 1, (info.kind, outcome.changes)
         assert f"+-vendor-credentials:{info.token.split(':', 1)[1]}" in outcome.text

@@ -17,7 +17,7 @@ from pulumi import automation as auto
 from support.cases import CASES, VendorCase
 from support.stacks import EngineStack
 from vendor_credentials.engine import ROOT, pulumi_command
-from vendor_credentials.native.example import config_key, resource_name
+from vendor_credentials.native.example import config_key, declared_fields, resource_name
 from vendor_credentials.native.kinds import KindInfo, camel, native_kinds
 
 EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"
@@ -52,11 +52,16 @@ def secret_key(info: KindInfo) -> str:
 
 
 def sample_config(
-    info: KindInfo, secret: str | None = None
+    info: KindInfo, emulator_url: str, secret: str | None = None
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """(plain, secret) stack config for one kind, from the emulator's seed."""
+    """(plain, secret) stack config for one kind, from the emulator's seed (URLs in the sample
+    pointed at the emulator; map and list inputs are written into the example itself)."""
     case = case_of(info)
-    plain = {config_key(info, name): value for name, value in case.plain.items()}
+    plain = {
+        config_key(info, name): value
+        for name, value in case.plain_inputs(emulator_url).items()
+        if name in declared_fields(info)
+    }
     return plain, {secret_key(info): secret or case.secret}
 
 

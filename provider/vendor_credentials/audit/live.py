@@ -67,8 +67,9 @@ def check_one(
         reasons = "; ".join(reason for _, reason in failures)
         return replace(base, live_error=f"the inputs in state do not validate ({reasons})")
     spec = model.model_validate(data)
-    if spec.base_url and spec.base_url not in allowed_origins:
-        return replace(base, live_error=refused_origin(spec.base_url))
+    refused = sorted(kind_for(cred.kind).chosen_origins(spec) - set(allowed_origins))
+    if refused:
+        return replace(base, live_error=refused_origin(refused[0]))
     redact = Redactor(spec.secrets())
     try:
         validation = provider.prove(spec, redact)
@@ -92,7 +93,7 @@ def check_one(
 
 
 def refused_origin(base_url: str) -> str:
-    """Why a credential was not sent to the ``base_url`` stored in state."""
+    """Why a credential was not sent to an origin stored in state (``base_url``, a URL input)."""
     from ..core.redact import safe_url
 
     shown = safe_url(base_url)

@@ -44,6 +44,23 @@ class Header:
 Auth = Bearer | Basic | Header
 
 
+def key_auth(
+    key: str,
+    auth: str,
+    *,
+    basic_user: str | None = None,
+    basic_password: str | None = None,
+    header_name: str | None = None,
+) -> Auth:
+    """An API key presented as declared: Bearer, a named header, or HTTP Basic with the key as
+    the user name (``basic_password`` fixed, empty when None) or the password (``basic_user``)."""
+    if auth == "header":
+        return Header(header_name or "", key)
+    if auth == "basic":
+        return Basic(basic_user, key) if basic_user else Basic(key, basic_password or "")
+    return Bearer(key)
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     """An access token from an OAuth2 token endpoint (registered with the redactor)."""
@@ -108,6 +125,7 @@ def get(
         session.redactor.add_basic(auth.user, auth.password)
         basic = (auth.user, auth.password)
     else:
+        session.redactor.add(auth.value)  # the session registers only Authorization values
         sent[auth.name] = auth.value
     return session.request("GET", url, endpoint=f"GET {url}", headers=sent, auth=basic)
 

@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo
 
 from .errors import InputError
 
@@ -160,6 +160,13 @@ def _header_name(value: str) -> str:
     return value
 
 
+def _basic_user(value: str) -> str:
+    value = _identifier(value)
+    if ":" in value:
+        raise ValueError("must not contain ':' (HTTP Basic separates user and password with it)")
+    return value
+
+
 _OUTPUT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -173,6 +180,20 @@ def _identity_fields(value: dict[str, str]) -> dict[str, str]:
             raise ValueError(
                 f"{name}: must be a JSON pointer (RFC 6901) into the answer, like /user/id"
             )
+    return value
+
+
+def key_presentation_field(cls: Any, value: str | None, info: ValidationInfo) -> str | None:
+    """A ``field_validator`` for inputs saying how an API key is presented (``auth``): basic_user
+    or basic_password (not both) go with auth="basic", header_name with "header" (required)."""
+    auth, name = info.data.get("auth"), info.field_name
+    wanted = "header" if name == "header_name" else "basic"
+    if auth is not None and value is not None and auth != wanted:
+        raise ValueError(f"is only used with auth='{wanted}'")
+    if auth == "header" and name == "header_name" and value is None:
+        raise ValueError("is required with auth='header': the header's name, e.g. X-Api-Key")
+    if name == "basic_password" and value is not None and info.data.get("basic_user"):
+        raise ValueError("or basic_user, not both: the key is the other half of the pair")
     return value
 
 
@@ -212,6 +233,7 @@ Description = Annotated[str, AfterValidator(_description)]
 Scopes = Annotated[list[str], AfterValidator(_scope_list)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 HeaderName = Annotated[str, AfterValidator(_header_name)]
+BasicUser = Annotated[str, AfterValidator(_basic_user)]
 IdentityFields = Annotated[dict[str, str], AfterValidator(_identity_fields)]
 NoBaseUrl = Annotated[str | None, AfterValidator(_no_base_url)]
 

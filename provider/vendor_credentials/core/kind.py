@@ -60,6 +60,20 @@ def oauth_error_fields(body: Any) -> tuple[str, str]:
     return "", ""
 
 
+def common_error_fields(body: Any) -> tuple[str, str]:
+    """Code and message of the usual error shapes: OAuth's ``error``/``error_description``,
+    ``{"code", "message"}``, and either one nested under ``"error"``."""
+    inner = body.get("error") if isinstance(body, dict) else None
+    body = inner if isinstance(inner, dict) else body
+    if not isinstance(body, dict):
+        return "", ""
+    code = next((v for k in ("error", "code") if isinstance(v := body.get(k), str | int)), "")
+    message = next(
+        (v for k in ("error_description", "message") if isinstance(v := body.get(k), str)), ""
+    )
+    return str(code), message
+
+
 def origin_of(url: str) -> str:
     """``scheme://host[:port]`` of a URL ('' when it has none)."""
     parts = urlsplit(url)
@@ -78,8 +92,13 @@ class CredentialKind:
     # Hosts by role: "{field}" is an input's value; "role.<region>" is used when the inputs'
     # region is <region>. ``base_url``, when given, replaces every host.
     hosts: ClassVar[Mapping[str, str]] = {}
+    # Inputs naming a URL the user chose rather than a declared host (``base_url``, a generic
+    # kind's ``probe_url``): a preview and the live audit send secrets there only when trusted.
+    url_fields: ClassVar[tuple[str, ...]] = ("base_url",)
     retry_after: ClassVar[RetryAfter] = RetryAfter()
     rejected_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403})
+    # Error codes (``error_fields``) that make any 4xx a rejection: OAuth's ``invalid_client``...
+    rejected_errors: ClassVar[frozenset[str]] = frozenset()
     fix_hint: ClassVar[str] = "check the secret in stack config"
     # The stored secret is exchanged for a short-lived token that is not kept: ``expires_at`` is
     # that token's, and the audit does not report it as the credential's expiry.
@@ -118,7 +137,12 @@ class CredentialKind:
     def origins(self, spec: Any) -> set[str]:
         """Every origin these inputs may send a request to (hostile-input tests check this)."""
         roles = {name.partition(".")[0] for name in self.hosts}
-        return {self.origin(spec, role) for role in roles}
+        return {self.origin(spec, role) for role in roles} | self.chosen_origins(spec)
+
+    def chosen_origins(self, spec: Any) -> set[str]:
+        """The origins of the ``url_fields`` these inputs set (none: only declared hosts)."""
+        values = (getattr(spec, name, None) for name in self.url_fields)
+        return {origin_of(str(value)) for value in values if value}
 
     # -- answers -------------------------------------------------------------------------------
     def expect_json(
@@ -130,7 +154,9 @@ class CredentialKind:
             if not isinstance(body, dict):
                 raise self.malformed(reply, "answered 2xx with a body that is not a JSON object")
             return body
-        if reply.status in self.rejected_statuses:
+        if reply.status in self.rejected_statuses or (
+            400 <= reply.status < 500 and self.error_fields(reply.json())[0] in self.rejected_errors
+        ):
             raise self.rejected(reply, summary)
         raise self.malformed(reply, "answered an unexpected status")
 

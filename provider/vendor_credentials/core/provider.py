@@ -317,9 +317,10 @@ class CredentialProvider(ResourceProvider):
         """
         if _RECENT.get(self.kind, spec) is not None:
             return None  # the engine checks a resource more than once per phase
-        if not preview_may_send(spec.base_url, self.trusted_origins):
+        chosen = self.declaration.chosen_origins(spec)
+        if not preview_may_send(chosen, self.trusted_origins):
             # A pull request may have pointed base_url anywhere: `up`, after review, proves it.
-            log.warning("%s: %s", self.kind, skipped_message(spec.base_url or ""))
+            log.warning("%s: %s", self.kind, skipped_message(min(chosen - self.trusted_origins)))
             return None
         redactor = self._redactor(news)
         try:

@@ -73,7 +73,8 @@ class CredentialResource(dynamic.Resource):
             self, f"pulumi-python:{self._resource_type_name}", name, props, opts
         )
         if pulumi.runtime.is_dry_run():
-            warn_if_untrusted(self, inputs.get("base_url"))
+            urls = {f: inputs.get(f) for f in self.declaration.url_fields}
+            warn_if_untrusted(self, urls)
 
     def _fingerprint_input(self, secrets: list[Any]) -> pulumi.Output[str]:
         """A non-secret input derived from the secret: `pulumi preview --diff` then shows

@@ -1,9 +1,10 @@
 """Which origins a preview may send a secret to: the vendors' own hosts, and the origins listed
 in stack config ``vendor-credentials:trustedOrigins``.
 
-A pull request can change ``base_url`` in stack config; its preview runs before anyone reviewed
-it. So a preview proves a credential only when it has no ``base_url`` (the vendor's own hosts)
-or its ``base_url`` is trusted; otherwise it says so and leaves the proof to ``pulumi up``.
+A pull request can change ``base_url`` (or a generic kind's ``probe_url``/``token_url``) in stack
+config; its preview runs before anyone reviewed it. So a preview proves a credential only when
+every origin its inputs chose is trusted (no ``base_url``: the vendor's own hosts); otherwise it
+says so and leaves the proof to ``pulumi up``.
 
 ``trustedOrigins`` is a JSON list of origins (``pulumi config set --path
 'vendor-credentials:trustedOrigins[0]' https://gateway.example.com``) or one string of origins
@@ -12,8 +13,10 @@ separated by commas or white space; each is normalised like ``base_url``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 CONFIG_KEY = "vendor-credentials:trustedOrigins"
@@ -42,29 +45,32 @@ def parse_trusted_origins(raw: Any) -> frozenset[str]:
     return frozenset(origins)
 
 
-def preview_may_send(base_url: str | None, trusted: frozenset[str]) -> bool:
-    """True when a preview may send the credential: no ``base_url``, or a trusted one."""
-    return not base_url or base_url in trusted
+def preview_may_send(chosen: Iterable[str], trusted: frozenset[str]) -> bool:
+    """True when a preview may send the credential: every origin its inputs chose (``base_url``,
+    a generic kind's URLs) is trusted; none chosen means the vendor's own hosts."""
+    return all(origin in trusted for origin in chosen)
 
 
-def skipped_message(base_url: str) -> str:
-    """What the preview says when it does not send a credential to ``base_url``."""
+def skipped_message(origin: str, field: str = "base_url") -> str:
+    """What the preview says when it does not send a credential to ``origin`` (from ``field``)."""
     from .redact import safe_url
 
     return (
-        f"preview did not validate this credential: base_url {safe_url(base_url)} is not the "
+        f"preview did not validate this credential: {field} {safe_url(origin)} is not the "
         f"vendor's own host and not in {CONFIG_KEY} (a pull request could point it anywhere); "
         "`pulumi up` validates it. Trust it with `pulumi config set "
-        f"{CONFIG_KEY} {safe_url(base_url)}`"
+        f"{CONFIG_KEY} {safe_url(origin)}`"
     )
 
 
-def warn_if_untrusted(resource: Any, base_url: Any) -> None:
+def warn_if_untrusted(resource: Any, urls: Mapping[str, Any]) -> None:
     """In a preview, tell the user (in the preview's own output) that this credential will not
-    be sent to its ``base_url``: the provider's check skips it without a word the user sees."""
+    be sent to the origin of one of its ``urls`` (input name -> value, maybe an Output): the
+    provider's check skips it without a word the user sees."""
     import pulumi
 
     from .inputs import normalized_origin
+    from .kind import origin_of
 
     config = pulumi.Config("vendor-credentials")
     if str(config.get("validateOnPreview")).strip().lower() in ("false", "0", "no", "off"):
@@ -74,12 +80,13 @@ def warn_if_untrusted(resource: Any, base_url: Any) -> None:
     except ValueError:
         return  # the provider fails with the reason
 
-    def warn(url: Any) -> None:
+    def warn(field: str, url: Any) -> None:
         try:
-            origin = normalized_origin(url) if isinstance(url, str) and url else ""
+            origin = normalized_origin(origin_of(url)) if isinstance(url, str) and url else ""
         except ValueError:
-            return  # check reports the bad base_url
-        if not preview_may_send(origin, trusted):
-            pulumi.log.warn(skipped_message(origin), resource=resource)
+            return  # check reports the bad URL
+        if origin and not preview_may_send([origin], trusted):
+            pulumi.log.warn(skipped_message(origin, field), resource=resource)
 
-    pulumi.Output.from_input(base_url).apply(warn)
+    for field, url in urls.items():
+        pulumi.Output.from_input(url).apply(functools.partial(warn, field))

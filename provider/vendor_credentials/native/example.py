@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..core.registry import kind_for
 from .kinds import KindInfo, camel, native_kinds
 
 EXAMPLE_FILE = Path(__file__).resolve().parents[3] / "examples" / "yaml" / "Pulumi.yaml"
@@ -43,13 +44,33 @@ def config_key(info: KindInfo, field: str) -> str:
     return resource_name(info) + name[:1].upper() + name[1:]
 
 
+def shared_fields(info: KindInfo) -> tuple[str, ...]:
+    """The shared inputs a kind takes: ``base_url`` only when it has hosts to replace."""
+    return SHARED if kind_for(info.kind).hosts else ("description",)
+
+
+def literal_inputs(info: KindInfo) -> dict[str, object]:
+    """Map and list inputs of the kind's first sample, written into the resource as they are
+    (stack config holds strings): e.g. a generic kind's ``identity_fields``."""
+    samples = kind_for(info.kind).samples
+    inputs = samples[0].inputs if samples else {}
+    return {k: v for k, v in inputs.items() if isinstance(v, dict | list)}
+
+
 def declared_fields(info: KindInfo) -> list[str]:
-    """Inputs the example sets: required ones and those with a default (not ``None``)."""
+    """Inputs the example takes from config: required ones, those with a string default, and
+    the strings the kind's first sample sets (a generic kind's optional ``probe_url``)."""
+    samples = kind_for(info.kind).samples
+    given = {k for k, v in samples[0].inputs.items() if isinstance(v, str)} if samples else set()
     return [
         name
         for name, field in info.inputs.model_fields.items()
         if name not in SHARED
-        and (field.is_required() or (field.default is not None and isinstance(field.default, str)))
+        and (
+            field.is_required()
+            or (field.default is not None and isinstance(field.default, str))
+            or name in given
+        )
     ]
 
 
@@ -61,15 +82,17 @@ def _config_lines(info: KindInfo) -> list[str]:
         lines.append("    type: string")
         if name in info.secret_fields:
             lines.append("    secret: true")
-        if not field.is_required():
+        if isinstance(field.default, str):  # unset optional ones must be set in config
             lines.append(f"    default: {json.dumps(field.default)}")
     return lines
 
 
 def _resource_lines(info: KindInfo) -> list[str]:
     lines = [f"  {resource_name(info)}:", f"    type: {info.token}", "    properties:"]
-    for name in (*declared_fields(info), *SHARED):
+    for name in (*declared_fields(info), *shared_fields(info)):
         lines.append(f"      {camel(name)}: ${{{config_key(info, name)}}}")
+    for name, value in literal_inputs(info).items():
+        lines.append(f"      {camel(name)}: {json.dumps(value)}")
     return lines
 
 
