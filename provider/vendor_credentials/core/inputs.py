@@ -188,7 +188,7 @@ def key_presentation_field(cls: Any, value: str | None, info: ValidationInfo) ->
     or basic_password (not both) go with auth="basic", header_name with "header" (required)."""
     auth, name = info.data.get("auth"), info.field_name
     wanted = "header" if name == "header_name" else "basic"
-    if auth is not None and value is not None and auth != wanted:
+    if value is not None and auth != wanted:  # auth None: it failed itself, so this cannot hold
         raise ValueError(f"is only used with auth='{wanted}'")
     if auth == "header" and name == "header_name" and value is None:
         raise ValueError("is required with auth='header': the header's name, e.g. X-Api-Key")
