@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    """Any vendor module by attribute (``vendor_credentials.zendesk``), imported on first use."""
+    """Any vendor module by attribute (``vendor_credentials.acme``), imported on first use."""
     if name.isidentifier() and not name.startswith("_"):
         try:
             return importlib.import_module(f".{name}", __name__)

@@ -62,8 +62,8 @@ class GenericKind(CredentialKind):
 
 
 # The samples' ways to present a key, and what their probe answers (emulator/generic.py).
-_KEY_AS_USER = {"auth": "basic", "basic_password": "X"}  # Help Scout Docs, Freshdesk
-_KEY_AS_PASSWORD = {"auth": "basic", "basic_user": "ops@acme-demo.example/token"}  # Zendesk
+_KEY_AS_USER = {"auth": "basic", "basic_password": "X"}  # key as user, fixed password
+_KEY_AS_PASSWORD = {"auth": "basic", "basic_user": "ops@acme-demo.example/token"}  # key as password
 _KEY_IN_HEADER = {"auth": "header", "header_name": "X-Api-Key"}
 _FIELDS = {"identity_fields": {"account_id": "/account/id", "user_email": "/user/email"}}
 _USER = {"email": "ops@acme-demo.example", "id": 7}
