@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from support.cases import CASES, KindCase
 from vendor_credentials.audit.findings import find, notes, rows
 from vendor_credentials.audit.model import (
     Credential,
@@ -18,6 +19,7 @@ from vendor_credentials.audit.model import (
     format_duration,
     parse_duration,
 )
+from vendor_credentials.core.fingerprint import fingerprint
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -187,6 +189,15 @@ def test_shared_secret_under_different_names_names_both_credentials() -> None:
     stacks = [stack("dev", cred("sandbox", fp="fp1:same")), stack("prod", cred(fp="fp1:same"))]
     finding = only(stacks, "shared_secret")
     assert finding.credential == "intercom-eu, sandbox"
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_a_shared_secret_is_found_for_every_kind(case: KindCase) -> None:
+    """The check reads fingerprints only: every kind (generic ones included) is covered."""
+    same = fingerprint(case.kind, None, case.secret)
+    kinded = cred(case.id, kind=case.kind, identity=dict(case.sample.identity), fp=same)
+    finding = only(dev_prod(kinded, kinded), "shared_secret")
+    assert finding.kind == case.kind and finding.stacks == ("dev", "prod")
 
 
 def test_production_stacks_are_chosen_by_the_pattern() -> None:
