@@ -103,12 +103,19 @@ def typescript(sdks: Path, env: dict[str, str]) -> Path:
     return sdk
 
 
+def _module_file(directory: Path, name: str, suffix: str) -> Path:
+    """The generated file of a resource named ``name`` (matched without regard to case)."""
+    found = [p for p in directory.glob(f"*{suffix}") if p.stem.lower() == name.lower()]
+    assert len(found) == 1, (name, sorted(p.name for p in directory.iterdir()))
+    return found[0]
+
+
 def test_gen_sdk_writes_one_class_per_kind_in_both_languages(sdks: Path) -> None:
     for info in native_kinds():
         name = info.kind.split(".", 1)[1]
-        camel_file = name[:1].lower() + name[1:]
-        ts = sdks / "nodejs" / info.vendor / f"{camel_file}.ts"
-        go = sdks / "go" / "vendorcredentials" / info.vendor / f"{camel_file}.go"
+        # The generators camelCase the name their own way (OAuth2Client -> oauth2Client).
+        ts = _module_file(sdks / "nodejs" / info.vendor, name, ".ts")
+        go = _module_file(sdks / "go" / "vendorcredentials" / info.vendor, name, ".go")
         assert f"'{info.token}'" in ts.read_text(), info.kind
         assert f'"{info.token}"' in go.read_text(), info.kind
     token_ts = (sdks / "nodejs" / "intercom" / "accessToken.ts").read_text()
