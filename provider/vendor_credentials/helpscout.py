@@ -2,6 +2,9 @@
 
 Mailbox: ``POST /v2/oauth2/token`` with the App ID and App Secret in a form body, then
 ``GET /v2/users/me`` with the bearer token for the identity. Tokens last 48 h and are not kept.
+Mailbox authorization (the authorization-code flow): ``vendor-credentials login helpscout``
+stores a refresh token; it is exchanged (``grant_type=refresh_token``) as rarely as possible and
+its successors are carried in state (``core/carry.py``).
 Docs: no exchange; ``GET /v1/sites`` with HTTP Basic (key as user name, ``X`` as password).
 """
 
@@ -10,10 +13,18 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar
 
 from .core import flows
+from .core.carry import RefreshTokenKind
 from .core.http import RetryAfter, Session
 from .core.inputs import REPLACES, CredentialInputs, Identifier, Secret
 from .core.kind import CredentialKind, Sample, Validation, oauth_error_fields
 from .core.resource import credential_resource
+
+
+def mailbox_error_fields(body: Any) -> tuple[str, str]:
+    """Mailbox API errors: ``{"logRef", "message", "_embedded": {"errors": [...]}}``."""
+    if isinstance(body, dict) and "message" in body:
+        return str(body.get("logRef") or ""), str(body.get("message") or "")
+    return oauth_error_fields(body)
 
 
 class MailboxCredentialInputs(CredentialInputs):
@@ -61,10 +72,7 @@ class MailboxCredentialKind(CredentialKind):
     )
 
     def error_fields(self, body: Any) -> tuple[str, str]:
-        """Mailbox API errors: ``{"logRef", "message", "_embedded": {"errors": [...]}}``."""
-        if isinstance(body, dict) and "message" in body:
-            return str(body.get("logRef") or ""), str(body.get("message") or "")
-        return oauth_error_fields(body)
+        return mailbox_error_fields(body)
 
     def validate(self, spec: MailboxCredentialInputs, session: Session) -> Validation:
         origin = self.origin(spec, "api")
@@ -86,6 +94,69 @@ class MailboxCredentialKind(CredentialKind):
         for name, pointer in (("email", "/email"), ("company_id", "/companyId"), ("role", "/role")):
             identity[name] = flows.field_text(self, me, user, pointer, required=False)
         return Validation(identity={"app_id": spec.app_id, **identity}, expires_at=token.expires_at)
+
+
+class MailboxAuthorizationInputs(CredentialInputs):
+    refresh_token: Secret  # first: the secret the tests rotate and watch (the seed)
+    app_id: Annotated[Identifier, REPLACES]
+    app_secret: Secret
+
+
+class MailboxAuthorizationKind(RefreshTokenKind):
+    kind = "helpscout.MailboxAuthorization"
+    vendor = "helpscout"
+    title = "Help Scout Mailbox authorization"
+    type_name = "HelpScoutMailboxAuthorization"
+    inputs = MailboxAuthorizationInputs
+    documentation = """A Help Scout user's consent to a Mailbox API app (OAuth2 authorization code),
+    for integrations used by other Help Scout users. ``vendor-credentials login helpscout`` stores
+    the refresh token (the seed) in stack config; it is exchanged for an access token and
+    ``GET /v2/users/me`` names the user.
+
+    Refresh tokens are treated as single use: the newest one and the current access token are
+    kept in state as secret outputs, and exchanged only when the access token has (nearly)
+    expired, in `pulumi up` or `pulumi refresh --skip-preview`. Outputs ``identity``: user_id,
+    email, name, company_id. ``expires_at`` is the access token's expiry.
+    """
+    hosts: ClassVar[dict[str, str]] = {"api": "https://api.helpscout.net"}
+    retry_after = RetryAfter("X-RateLimit-Retry-After")
+    client_id_field = "app_id"
+    client_secret_field = "app_secret"
+    token_path = "/v2/oauth2/token"
+    probe_path = "/v2/users/me"
+    identity_fields: ClassVar[dict[str, str]] = {"user_id": "/id"}
+    optional_identity: ClassVar[dict[str, tuple[str, ...]]] = {
+        "email": ("/email",),
+        "name": ("/firstName", "/lastName"),
+        "company_id": ("/companyId",),
+    }
+    login_hint = fix_hint = (
+        "the authorisation was revoked or its newest refresh token was lost: run "
+        "`vendor-credentials login helpscout <App ID> --stack <stack> --config-key <key>` again, "
+        "then `pulumi up`"
+    )
+    tenant_fields = ("company_id",)
+    samples = (
+        Sample(
+            name="helpscout_authorization",
+            inputs={
+                "refresh_token": "8f1d2c3b4a5e6f708192a3b4c5d6e7f801234567",
+                "app_id": "hsPublicApp5Jq2Wm8Zt4Rb7Xc1Vn6Ld",
+                "app_secret": "Kp3Vx9Qa7Lm2Zr5Tw8Yb1Nc4Hd6Jf0Gs3Ue7Io9",
+            },
+            identity={
+                "user_id": "100003",
+                "email": "grace@acme-demo.example",
+                "name": "Grace Hopper",
+                "company_id": "200002",
+            },
+            vendor_data={"first_name": "Grace", "last_name": "Hopper", "role": "user"},
+            replace={"app_id": "another-app-id"},
+        ),
+    )
+
+    def error_fields(self, body: Any) -> tuple[str, str]:
+        return mailbox_error_fields(body)
 
 
 class DocsApiKeyInputs(CredentialInputs):
@@ -152,4 +223,5 @@ class DocsApiKeyKind(CredentialKind):
 
 
 MailboxCredential = credential_resource(MailboxCredentialKind)
+MailboxAuthorization = credential_resource(MailboxAuthorizationKind)
 DocsApiKey = credential_resource(DocsApiKeyKind)

@@ -85,15 +85,15 @@ class KindCase:
         return found
 
     def plain_inputs(self, base_url: str) -> dict[str, Any]:
-        """The non-secret inputs, pointed at an emulator."""
-        secret = set(self.declaration.inputs.secret_fields)
-        return {k: v for k, v in self.inputs(base_url).items() if k not in secret}
+        """The inputs besides ``secret_input``, pointed at an emulator (see ``plain``)."""
+        return {k: v for k, v in self.inputs(base_url).items() if k != self.secret_input}
 
     @property
     def plain(self) -> dict[str, Any]:
-        """The sample's non-secret inputs as declared (no ``base_url``)."""
-        secret = set(self.declaration.inputs.secret_fields)
-        return {k: v for k, v in self.sample.inputs.items() if k not in secret}
+        """The sample's inputs besides ``secret_input`` as declared (no ``base_url``). A kind
+        with several secrets (a refresh token and its app's secret) gets the others here, as
+        plain test config: the resource still wraps and stores them as secrets."""
+        return {k: v for k, v in self.sample.inputs.items() if k != self.secret_input}
 
     def replacement(self, base_url: str) -> tuple[str, Any] | None:
         """An input change naming another credential (None when only the secret names it)."""

@@ -17,6 +17,10 @@ from typing import Any
 
 from .model import Credential, Stack, region_of
 
+NOT_PROVED = (
+    "not proved: would rotate the refresh token (its access token has expired, and the audit "
+    "writes no state); `pulumi refresh --skip-preview` or `pulumi up` renews it"
+)
 MAX_WORKERS = 8  # concurrent vendor checks; the HTTP client is shared and thread-safe
 
 
@@ -48,6 +52,7 @@ def check_one(
     passphrase) can change it: the secret goes only to the vendor's own hosts, or to an origin
     the operator allowed on the command line (``--allow-origin``).
     """
+    from ..core.carry import RotationDeferred
     from ..core.errors import CredentialRejected, VendorCredentialsError
     from ..core.inputs import input_failures
     from ..core.provider import CredentialProvider
@@ -71,10 +76,13 @@ def check_one(
     if refused:
         return replace(base, live_error=refused_origin(refused[0]))
     redact = Redactor(spec.secrets())
+    carry = provider.carry_for(dict(outputs), may_rotate=False)  # the audit writes nothing
     try:
-        validation = provider.prove(spec, redact)
+        validation = provider.prove(spec, redact, carry)
     except CredentialRejected as rejected:
         return replace(base, status="invalid", status_reason=redact(rejected.reason))
+    except RotationDeferred:
+        return replace(base, live_error=NOT_PROVED)
     except VendorCredentialsError as exc:
         return replace(base, live_error=redact(str(exc)))
     except Exception as exc:  # a bug of ours: name it, never echo arbitrary text unredacted

@@ -86,21 +86,52 @@ def client_credentials(
     form = {"grant_type": "client_credentials"}
     if scopes:
         form["scope"] = " ".join(scopes)
+    return token_grant(
+        kind,
+        session,
+        token_url,
+        form,
+        client_id=client_id,
+        client_secret=client_secret,
+        client_auth=client_auth,
+        summary="rejected the client credentials",
+    )
+
+
+def token_grant(
+    kind: CredentialKind,
+    session: Session,
+    token_url: str,
+    form: Mapping[str, str],
+    *,
+    client_id: str,
+    client_secret: str,
+    client_auth: ClientAuth = "body",
+    summary: str,
+) -> IssuedToken:
+    """POST a grant to an OAuth2 token endpoint; every token of the answer (access and refresh)
+    is registered with the redactor before anything else can echo it."""
+    sent = dict(form)
     auth: tuple[str, str] | None = None
     if client_auth == "basic":
         session.redactor.add_basic(client_id, client_secret)
         auth = (client_id, client_secret)
     else:
-        form.update(client_id=client_id, client_secret=client_secret)
+        session.redactor.add(client_secret)
+        sent.update(client_id=client_id, client_secret=client_secret)
     reply = session.request(
         "POST",
         token_url,
         endpoint=f"POST {token_url}",
-        data=form,
+        data=sent,
         auth=auth,
         headers={"Accept": "application/json"},
     )
-    body = kind.expect_json(reply, summary="rejected the client credentials")
+    if 200 <= reply.status < 300 and isinstance(reply.json(), dict):
+        successor = reply.json().get("refresh_token")
+        if isinstance(successor, str) and successor:
+            session.redactor.add(successor)
+    body = kind.expect_json(reply, summary=summary)
     access_token = str(kind.require(reply, body, "access_token"))
     session.redactor.add(access_token)  # before anything else can echo it
     expires_at = kind.expiry(reply, kind.require(reply, body, "expires_in"))

@@ -29,6 +29,18 @@ class Validation:
     scopes: tuple[str, ...] = ()
     expires_at: datetime | None = None
     validated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    carried: Mapping[str, str] = field(default_factory=dict)  # see Carried (secret outputs)
+
+
+@dataclass(frozen=True)
+class Carried:
+    """An output a kind carries from one operation to the next (``core/carry.py``). ``secret``:
+    kept encrypted in state (``additional_secret_outputs``, the native schema), registered with
+    the redactor before any use, searched for by the leak suites, never shown by the audit."""
+
+    name: str
+    description: str
+    secret: bool = True
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,11 @@ class CredentialKind:
     # The stored secret is exchanged for a short-lived token that is not kept: ``expires_at`` is
     # that token's, and the audit does not report it as the credential's expiry.
     exchanges_token: ClassVar[bool] = False
+    # False when proving may rotate what it presents (``core/carry.py``): a preview cannot save the
+    # result, so ``check`` and preview validation never call the vendor for this kind.
+    validates_in_preview: ClassVar[bool] = True
+    # Outputs carried between operations (a rotating refresh token): see ``core/carry.py``.
+    carried: ClassVar[tuple[Carried, ...]] = ()
     tenant_fields: ClassVar[tuple[str, ...]] = ()  # identity keys naming the account/workspace
     region_field: ClassVar[str] = ""  # identity key naming the region, if the kind has regions
     samples: ClassVar[tuple[Sample, ...]] = ()
@@ -120,6 +137,11 @@ class CredentialKind:
     def validate(self, spec: Any, session: Session) -> Validation:
         """Do the exchange or probe; raise ``CredentialRejected`` when the vendor says no."""
         raise NotImplementedError
+
+    @property
+    def carried_secrets(self) -> tuple[str, ...]:
+        """Names of the carried outputs that are secret."""
+        return tuple(c.name for c in self.carried if c.secret)
 
     def error_fields(self, body: Any) -> tuple[str, str]:
         """The vendor's error code and message from an error body (OAuth shape by default)."""

@@ -31,6 +31,7 @@ from pulumi.dynamic import (
 )
 
 from . import oneline
+from .carry import Carry, RefreshTokenKind, RotationDeferred, parse_iso, renewal_due
 from .errors import CredentialRejected, InputError, VendorCredentialsError
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
@@ -38,6 +39,7 @@ from .inputs import UNKNOWN, CredentialInputs, input_failures, spec_of
 from .kind import CredentialKind, Validation, iso
 from .redact import Redactor
 from .registry import kind_for
+from .rotation import rotation_saved
 from .trust import CONFIG_KEY as TRUSTED_ORIGINS
 from .trust import parse_trusted_origins, preview_may_send, skipped_message
 
@@ -228,14 +230,42 @@ class CredentialProvider(ResourceProvider):
         return spec
 
     def _redactor(self, props: dict[str, Any]) -> Redactor:
-        names = self.declaration.inputs.secret_fields
+        names = (*self.declaration.inputs.secret_fields, *self.declaration.carried_secrets)
         return Redactor(str(props[n]) for n in names if isinstance(props.get(n), str))
 
-    def prove(self, spec: CredentialInputs, redactor: Redactor) -> Validation:
-        """Exchange or probe with the vendor (the audit's --live check calls this too)."""
+    def carry_for(
+        self, props: dict[str, Any], *, may_rotate: bool, seed_changed: bool = False
+    ) -> Carry:
+        """What stored outputs ``props`` carry for the next proof (see ``core/carry.py``)."""
+        stored = {c.name: str(props.get(c.name) or "") for c in self.declaration.carried}
+        return Carry(
+            stored=stored,
+            expires_at=parse_iso(props.get("expires_at")),
+            may_rotate=may_rotate,
+            seed_changed=seed_changed,
+        )
+
+    def renewal_due(self, olds: dict[str, Any]) -> bool:
+        """A valid credential carrying an access token that has expired or is about to: ``diff``
+        plans an update so that ``pulumi up`` renews it in its apply phase."""
+        return (
+            bool(self.declaration.carried)
+            and olds.get("status") == "valid"
+            and renewal_due(parse_iso(olds.get("expires_at")))
+        )
+
+    def prove(
+        self, spec: CredentialInputs, redactor: Redactor, carry: Carry | None = None
+    ) -> Validation:
+        """Exchange or probe with the vendor (the audit's --live check calls this too).
+
+        ``carry``: for kinds that carry outputs, what state holds and whether this operation may
+        rotate (never, when not given)."""
         vendor = self.declaration
         for secret in spec.secrets():
             redactor.add(secret)
+        for value in carry.stored.values() if carry else ():
+            redactor.add(value)
         session = Session(
             vendor=vendor.vendor,
             retry_after=vendor.retry_after,
@@ -243,7 +273,12 @@ class CredentialProvider(ResourceProvider):
             settings=self.settings,
         )
         log.debug("validating %s against %s", vendor.kind, vendor.vendor)
-        validation = vendor.validate(spec, session)
+        if isinstance(vendor, RefreshTokenKind):
+            validation = vendor.renew(spec, session, carry or Carry())
+        else:
+            validation = vendor.validate(spec, session)
+        for value in validation.carried.values():
+            redactor.add(value)
         # Identity is vendor text stored in plain state: an echoed token must not ride along.
         identity = {key: redactor(str(value)) for key, value in validation.identity.items()}
         return dataclasses.replace(validation, identity=identity)
@@ -255,6 +290,7 @@ class CredentialProvider(ResourceProvider):
         validation: Validation | None,
         reason: str = "",
         known_fingerprint: Any = None,
+        carried: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         vendor = self.declaration
         outs: dict[str, Any] = {}
@@ -275,6 +311,9 @@ class CredentialProvider(ResourceProvider):
             expires_at=iso(validation.expires_at) if validation else "",
             last_valid_at=iso(validation.validated_at) if validation else "",
         )
+        kept = dict(validation.carried) if validation else dict(carried or {})
+        for item in vendor.carried:  # an invalid credential keeps what it carried
+            outs[item.name] = kept.get(item.name, "")
         return outs
 
     def _fail(self, exc: BaseException, redact: Redactor, operation: str) -> ProviderError:
@@ -301,6 +340,7 @@ class CredentialProvider(ResourceProvider):
         if (
             self.preview_validation_enabled
             and self.program_is_preview
+            and self.declaration.validates_in_preview
             and self.inputs_of(olds) != self.inputs_of(inputs)
         ):
             failure = self._check_with_vendor(spec, news)
@@ -359,7 +399,7 @@ class CredentialProvider(ResourceProvider):
         new_fingerprint = news.get("fingerprint")
         relabel = is_current(new_fingerprint) and new_fingerprint != olds.get("fingerprint")
         return DiffResult(
-            changes=bool(changed) or revalidate or relabel,
+            changes=bool(changed) or revalidate or relabel or self.renewal_due(olds),
             replaces=replaces,
             delete_before_replace=False,
         )
@@ -368,7 +408,8 @@ class CredentialProvider(ResourceProvider):
         redactor = self._redactor(props)
         try:
             spec = self._spec(props)
-            validation = self.prove(spec, redactor)
+            carry = Carry(may_rotate=rotation_saved("create")) if self.declaration.carried else None
+            validation = self.prove(spec, redactor, carry)
             outs = self._outputs(
                 spec, validation=validation, known_fingerprint=props.get("fingerprint")
             )
@@ -380,9 +421,18 @@ class CredentialProvider(ResourceProvider):
         redactor = self._redactor(news)
         try:
             spec = self._spec(news)
-            if olds.get("status") == "valid" and self._same_inputs(olds, spec):
+            same = self._same_inputs(olds, spec)
+            if olds.get("status") == "valid" and same and not self.renewal_due(olds):
                 return UpdateResult(self._relabelled(olds, spec, news.get("fingerprint")))
-            validation = self.prove(spec, redactor)
+            carry = None
+            if isinstance(self.declaration, RefreshTokenKind):
+                seed = self.declaration.seed_field
+                carry = self.carry_for(
+                    olds,
+                    may_rotate=rotation_saved("update"),
+                    seed_changed=input_value(olds, seed) != getattr(spec, seed),
+                )
+            validation = self.prove(spec, redactor, carry)
             return UpdateResult(
                 self._outputs(
                     spec, validation=validation, known_fingerprint=news.get("fingerprint")
@@ -395,15 +445,26 @@ class CredentialProvider(ResourceProvider):
         redactor = self._redactor(props)
         try:
             spec = self._spec(props)
+            carry = None
+            if self.declaration.carried:
+                carry = self.carry_for(props, may_rotate=rotation_saved("read"))
             try:
-                validation: Validation | None = self.prove(spec, redactor)
+                validation: Validation | None = self.prove(spec, redactor, carry)
                 reason = ""
             except CredentialRejected as rejected:
-                validation, reason = None, redactor(rejected.reason)
+                reason = rejected.reason
+                if self.declaration.carried and rejected.hint:  # how to mend a broken chain
+                    reason = f"{reason}. {rejected.hint}"
+                validation, reason = None, redactor(reason)
+            except RotationDeferred as deferred:
+                # Not saved without a preview phase: keep everything, say how to renew it.
+                kept = {k: v for k, v in props.items() if k != "__provider"}
+                return ReadResult(id_, {**kept, "status_reason": str(deferred)})
             outs = self._outputs(
                 spec,
                 validation=validation,
                 reason=reason,
+                carried=dict(carry.stored) if carry else None,
             )
         except Exception as exc:
             # Transient or unreadable answers fail the refresh for this resource and leave its

@@ -63,8 +63,10 @@ class CredentialResource(dynamic.Resource):
             props["fingerprint"] = self._fingerprint_input([props[n] for n in secret_fields])
         for key in OUTPUT_NAMES:
             props.setdefault(key, None)
+        # The secret inputs, and the secret outputs the kind carries (a rotating refresh token).
+        hidden = [*secret_fields, *(c.name for c in self.declaration.carried if c.secret)]
         opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=secret_fields)
+            opts, pulumi.ResourceOptions(additional_secret_outputs=hidden)
         )
         # What dynamic.Resource.__init__ does, without pickling the same provider again for every
         # resource: the pickle depends only on the kind and the phase.

@@ -248,6 +248,14 @@ class Credential:
         """What ``revoke``/``rotate`` may name it by (besides its label)."""
         return (self.lookup, str(getattr(self, self.secret_field)))
 
+    def rotated(self, secret: str) -> None:
+        """Take ``secret`` as the new secret (``rotate``); the old one stops working."""
+        setattr(self, self.secret_field, secret)
+
+    def issued(self) -> tuple[str, ...]:
+        """Secrets this credential handed out besides access tokens (refresh tokens)."""
+        return ()
+
 
 @dataclass
 class IssuedToken:
@@ -305,7 +313,7 @@ class Store:
             raise ValueError("issued access tokens cannot be rotated; rotate their client")
         secret = new_secret()
         del self.credentials[cred.api][cred.lookup]
-        setattr(cred, cred.secret_field, secret)
+        cred.rotated(secret)
         self.add(cred)
         return secret
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
-from ..helpscout import DocsApiKeyKind, MailboxCredentialKind
+from ..helpscout import DocsApiKeyKind, MailboxAuthorizationKind, MailboxCredentialKind
 from .base import (
     Api,
     Context,
@@ -198,6 +198,7 @@ class MailboxApi(Api):
         "helpscout_consent": "page",  # page | approve | approve:<email> | deny
         "helpscout_code_ttl": 600,  # seconds an authorization code stays usable
         "helpscout_single_use_refresh": True,  # a refresh token works once
+        "helpscout_token_ttl": TOKEN_TTL,  # seconds an authorization-code access token lasts
     }
 
     def check_option(self, name: str, value: Any) -> Any:
@@ -223,6 +224,20 @@ class MailboxApi(Api):
                 **sample.vendor_data,
             )
             store.add(self.add({**sample.inputs, "user": user, "label": sample.name}))
+        from .helpscout_authorization import seeded
+
+        for sample in MailboxAuthorizationKind.samples:
+            ident = sample.identity
+            user = HelpScoutUser(
+                id=int(ident["user_id"]),
+                company_id=int(ident["company_id"]),
+                email=ident["email"],
+                **sample.vendor_data,
+            )
+            app = self.add({**sample.inputs, "user": user})
+            assert isinstance(app, HelpScoutApp)
+            store.add(app)
+            store.add(seeded(sample.name, str(sample.inputs["refresh_token"]), app))
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         app_id = text_field(fields, "app_id")

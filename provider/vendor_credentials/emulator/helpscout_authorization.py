@@ -12,6 +12,11 @@
   refresh token works once and its successor replaces it; off, old ones keep working.
   A refused code or refresh token answers what Help Scout answers for a bad refresh token:
   400 ``{"error": "invalid_request", "error_description": "Invalid refresh_token"}``.
+* The ``helpscout_token_ttl`` option sets the access tokens' lifetime (default 48 h).
+* Seeded authorisations (the kind's samples) have a reusable first refresh token, so every
+  kind-driven suite can build many stacks from one sample; the tokens their exchanges issue are
+  single use like any other. ``rotate`` is a new login: a fresh single-use token starts the
+  chain, every earlier one stops working.
 * Each authorisation is a credential of the store: ``revoke(<authorization id or any of its
   refresh tokens>)`` revokes it (refresh tokens and access tokens stop working).
 
@@ -28,7 +33,7 @@ from typing import ClassVar, Final
 from urllib.parse import parse_qs, urlencode
 
 from .base import Context, Credential, Reply, Request, Store, json_reply, oauth_error, stable_int
-from .helpscout import TOKEN_TTL, HelpScoutApp, HelpScoutUser
+from .helpscout import HelpScoutApp, HelpScoutUser
 
 AUTHORIZE_PATH: Final = "/authentication/authorizeClientApplication"
 DEFAULT_REDIRECT: Final = "http://localhost:8765/callback"
@@ -53,9 +58,20 @@ class HelpScoutAuthorization(Credential):
     spent: set[str] = field(default_factory=set)
     revoked: bool = False
     label: str | None = None
+    reusable: set[str] = field(default_factory=set)  # a seeded sample's first token
 
     def identifiers(self) -> tuple[str, ...]:
         return (self.authorization_id, *self.chain)
+
+    def rotated(self, secret: str) -> None:
+        """A new login: the chain restarts from ``secret``; every earlier token is spent."""
+        self.spent |= set(self.chain)
+        self.reusable.clear()
+        self.chain[secret] = len(self.chain)
+        self.refresh_token = secret
+
+    def issued(self) -> tuple[str, ...]:
+        return tuple(self.chain)
 
 
 def authorizations(store: Store) -> list[HelpScoutAuthorization]:
@@ -135,14 +151,15 @@ def _issue(ctx: Context, grant: HelpScoutAuthorization) -> Reply:
     refresh = secrets.token_hex(20)
     grant.chain[refresh] = len(grant.chain)
     grant.refresh_token = refresh
-    ctx.store.issue(grant, access, TOKEN_TTL, now=ctx.now)
+    ttl = int(ctx.options["helpscout_token_ttl"])
+    ctx.store.issue(grant, access, ttl, now=ctx.now)
     return json_reply(
         200,
         {
             "token_type": "bearer",
             "access_token": access,
             "refresh_token": refresh,
-            "expires_in": TOKEN_TTL,
+            "expires_in": ttl,
         },
     )
 
@@ -163,9 +180,25 @@ def refresh_grant(ctx: Context, app: HelpScoutApp, params: dict[str, str]) -> Re
     grant = find_by_refresh_token(ctx.store, token)
     if grant is None or grant.revoked or grant.app_id != app.app_id or token in grant.spent:
         return _refused("Invalid refresh_token")
-    if ctx.options["helpscout_single_use_refresh"]:
+    if ctx.options["helpscout_single_use_refresh"] and token not in grant.reusable:
         grant.spent.add(token)
     return _issue(ctx, grant)
+
+
+def seeded(sample_name: str, refresh_token: str, app: HelpScoutApp) -> HelpScoutAuthorization:
+    """A kind sample's authorisation: consented already, its first refresh token reusable."""
+    return HelpScoutAuthorization(
+        authorization_id=f"hsauth-{sample_name}",
+        app_id=app.app_id,
+        user=app.user,
+        code="",
+        code_expires_at=0.0,
+        code_used=True,
+        refresh_token=refresh_token,
+        chain={refresh_token: 0},
+        label=sample_name,
+        reusable={refresh_token},
+    )
 
 
 def find_by_refresh_token(store: Store, token: str) -> HelpScoutAuthorization | None:

@@ -317,7 +317,8 @@ class Emulator:
     def issued_tokens(self) -> list[str]:
         """Every access token handed out so far: leak tests grep for them too."""
         with self._lock:
-            return list(self._store.tokens)
+            issued = [s for cred in self._store.all() for s in cred.issued()]
+            return [*self._store.tokens, *issued]
 
     def expire_tokens(self) -> int:
         """Expire every issued access token now; returns how many."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..core.inputs import CredentialInputs
+from ..core.kind import Carried
 from ..core.provider import OUTPUT_NAMES, REQUESTED_PREFIX
 from ..core.registry import all_kinds, kind_for
 
@@ -33,6 +34,7 @@ class KindInfo:
     title: str  # "Intercom access token"
     doc: str  # the kind's documentation (its resource class docstring)
     inputs: type[CredentialInputs]
+    carried: tuple[Carried, ...] = ()  # outputs carried between operations (secret ones hidden)
 
     @property
     def token(self) -> str:
@@ -48,6 +50,10 @@ class KindInfo:
         return tuple(self.inputs.secret_fields)
 
     @property
+    def carried_secrets(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.carried if c.secret)
+
+    @property
     def replace_fields(self) -> tuple[str, ...]:
         return tuple(self.inputs.replace_fields)
 
@@ -57,7 +63,7 @@ class KindInfo:
         stored = tuple(
             REQUESTED_PREFIX + name if name in OUTPUT_NAMES else name for name in self.input_names
         )
-        return stored + OUTPUT_NAMES
+        return stored + OUTPUT_NAMES + tuple(c.name for c in self.carried)
 
     def snake_names(self) -> dict[str, str]:
         """camelCase wire name -> snake_case field or output name."""
@@ -72,6 +78,7 @@ def _info(kind: str) -> KindInfo:
         title=declaration.title,
         doc=inspect.cleandoc(declaration.documentation) or declaration.title,
         inputs=declaration.inputs,
+        carried=tuple(declaration.carried),
     )
 
 

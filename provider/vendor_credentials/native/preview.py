@@ -23,7 +23,7 @@ def validate_for_preview(
 ) -> None:
     """Prove a new or changed credential; a rejection fails the preview with the vendor's reason,
     a transient error does not (``up`` tries again). Unknown inputs skip the round trip."""
-    if not provider.preview_validation_enabled:
+    if not provider.preview_validation_enabled or not provider.declaration.validates_in_preview:
         return
     inputs = provider.inputs_of(news)
     if UNKNOWN in repr(inputs):

@@ -91,6 +91,10 @@ def resource_spec(info: KindInfo) -> dict[str, Any]:
         outputs[camel(stored)] = inputs[camel(name)]
     for name, (kind, words) in RESULTS.items():
         outputs[camel(name)] = {**kind, "description": words}
+    for item in info.carried:
+        outputs[camel(item.name)] = {**STRING, "description": item.description}
+        if item.secret:
+            outputs[camel(item.name)].update(secret=True)
     return {
         "description": info.doc,
         "inputProperties": inputs,

@@ -83,7 +83,7 @@ def _type_of(request: Any) -> str:
 
 def _secret_outputs(info: KindInfo, *bags: Bag) -> set[str]:
     """Output names to return as secrets: the kind's secret inputs and whatever came in secret."""
-    names = set(info.secret_fields)
+    names = set(info.secret_fields) | set(info.carried_secrets)
     for bag in bags:
         names |= bag.secrets
     return {REQUESTED_PREFIX + n if n in OUTPUT_NAMES else n for n in names} | names
@@ -170,6 +170,8 @@ class Plugin(ResourceProviderServicer):
         changed = provider.changed_inputs(olds, news)
         result = provider.diff(request.id, olds, news)
         replaces = set(result.replaces or [])
+        if not changed and provider.renewal_due(olds):
+            changed = ["expires_at"]  # the carried access token is due: `up` renews it
         detailed = {
             camel(name): pb.PropertyDiff(
                 kind=pb.PropertyDiff.UPDATE_REPLACE if name in replaces else pb.PropertyDiff.UPDATE

@@ -1,0 +1,151 @@
+"""Credentials whose proof changes what must be presented next time: a rotating refresh token.
+
+The config value is only the seed. Each exchange (``grant_type=refresh_token``) may burn the
+token it presents and return its successor; the newest refresh token and the current access
+token are carried in state as secret outputs (``Carried``, declared on the kind) and used next
+time. To rotate as rarely as possible, a stored access token still valid for more than
+``RENEW_MARGIN`` is proved by a probe; an exchange happens only when it has (nearly) expired or
+the seed input changed ("start from this one"), and only where its result is certainly saved
+(``core/rotation.py``). Otherwise ``RotationDeferred``: a refresh keeps the stored state and says
+how to renew, ``diff`` plans an update so ``pulumi up`` renews it, the audit says "not proved".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from . import flows
+from .errors import CredentialRejected, VendorCredentialsError, VendorError
+from .http import Reply, Session
+from .kind import Carried, CredentialKind, Validation
+
+RENEW_MARGIN = timedelta(minutes=5)
+REFRESH_TOKEN = "current_refresh_token"  # the carried outputs of a RefreshTokenKind
+ACCESS_TOKEN = "current_access_token"
+
+
+class RotationDeferred(VendorCredentialsError):
+    """Proving now needs an exchange, and this operation's result would not be saved."""
+
+
+@dataclass(frozen=True)
+class Carry:
+    """What an operation knows from state, and whether it may rotate."""
+
+    stored: Mapping[str, str] = field(default_factory=dict)  # carried outputs ('' when none)
+    expires_at: datetime | None = None  # the stored access token's expiry
+    may_rotate: bool = False
+    seed_changed: bool = True  # the seed input is not the one the chain started from
+
+
+def parse_iso(text: Any) -> datetime | None:
+    """A stored ``...Z`` timestamp, or None."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def renewal_due(expires_at: datetime | None, now: datetime | None = None) -> bool:
+    """The access token has expired, or will within ``RENEW_MARGIN`` (or its expiry is unknown)."""
+    moment = now or datetime.now(UTC)
+    return expires_at is None or expires_at - moment <= RENEW_MARGIN
+
+
+def deferred_reason(title: str) -> str:
+    return (
+        f"the {title}'s access token has expired: `pulumi refresh --skip-preview` or `pulumi up` "
+        "renews it (a refresh with a preview phase never exchanges the single-use refresh token)"
+    )
+
+
+class RefreshTokenKind(CredentialKind):
+    """A kind proved by an OAuth2 refresh-token chain; subclasses declare data only."""
+
+    seed_field: ClassVar[str] = "refresh_token"  # the input holding the seed
+    client_id_field: ClassVar[str] = "client_id"
+    client_secret_field: ClassVar[str] = "client_secret"
+    token_path: ClassVar[str] = "/oauth2/token"
+    probe_path: ClassVar[str] = "/me"
+    identity_fields: ClassVar[Mapping[str, str]] = {}  # output -> JSON pointer (required)
+    optional_identity: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # output -> pointers joined
+    login_hint: ClassVar[str] = "run the login again"
+    exchanges_token = True
+    validates_in_preview = False
+    carried = (
+        Carried(
+            REFRESH_TOKEN, "The newest refresh token of the chain (used by the next exchange)."
+        ),
+        Carried(ACCESS_TOKEN, "The current access token (proves the credential until it expires)."),
+    )
+
+    def validate(self, spec: Any, session: Session) -> Validation:
+        """Prove the seed with nothing stored: an exchange (the provider calls ``renew``)."""
+        return self.renew(spec, session, Carry(may_rotate=True))
+
+    def renew(self, spec: Any, session: Session, carry: Carry) -> Validation:
+        """Probe with the stored access token while it is valid, else exchange (if allowed)."""
+        origin = self.origin(spec, "api")
+        access = carry.stored.get(ACCESS_TOKEN, "")
+        if access and not carry.seed_changed and not renewal_due(carry.expires_at):
+            session.redactor.add(access)
+            reply = flows.get(session, origin + self.probe_path, flows.Bearer(access))
+            body = self.expect_json(reply, summary="refused the stored access token")
+            identity = self.identity_of(reply, body)
+            return Validation(identity, expires_at=carry.expires_at, carried=dict(carry.stored))
+        if not carry.may_rotate:
+            raise RotationDeferred(deferred_reason(self.title))
+        chained = carry.stored.get(REFRESH_TOKEN, "")
+        seed = str(getattr(spec, self.seed_field))
+        token = seed if carry.seed_changed or not chained else chained
+        issued = self.exchange(spec, session, origin, token)
+        reply = flows.get(session, origin + self.probe_path, flows.Bearer(issued.access_token))
+        body = self.expect_json(reply, summary="refused the access token it had just issued")
+        successor = str(issued.body.get("refresh_token") or token)
+        carried = {REFRESH_TOKEN: successor, ACCESS_TOKEN: issued.access_token}
+        return Validation(
+            self.identity_of(reply, body), expires_at=issued.expires_at, carried=carried
+        )
+
+    def exchange(self, spec: Any, session: Session, origin: str, token: str) -> flows.IssuedToken:
+        """``grant_type=refresh_token``; every token of the answer registered before any use."""
+        session.redactor.add(token)
+        try:
+            issued = flows.token_grant(
+                self,
+                session,
+                origin + self.token_path,
+                {"grant_type": "refresh_token", "refresh_token": token},
+                client_id=str(getattr(spec, self.client_id_field)),
+                client_secret=str(getattr(spec, self.client_secret_field)),
+                summary="refused the refresh token",
+            )
+        except CredentialRejected as exc:
+            raise self.broken_chain(exc) from None
+        return issued
+
+    def broken_chain(self, exc: VendorError) -> CredentialRejected:
+        """A refused refresh token: revoked, or a successor lost. Only a new login mends it."""
+        return CredentialRejected(
+            vendor=exc.vendor,
+            endpoint=exc.endpoint,
+            status=exc.status,
+            summary=exc.summary,
+            code=exc.code,
+            detail=exc.detail,
+            field=self.seed_field,
+            hint=self.login_hint,
+            reference=exc.reference,
+        )
+
+    def identity_of(self, reply: Reply, body: Mapping[str, Any]) -> dict[str, str]:
+        identity = flows.identity_from(self, reply, body, self.identity_fields)
+        for name, pointers in self.optional_identity.items():
+            parts = (flows.field_text(self, reply, body, p, required=False) for p in pointers)
+            identity[name] = " ".join(p for p in parts if p)
+        return identity
