@@ -1,0 +1,171 @@
+"""When a refresh token may be exchanged (core/rotation.py), and the refresh-token kind's paths
+against the emulator (core/carry.py, helpscout.MailboxAuthorization): probe while the stored
+access token is valid, exchange only when due and allowed, a broken chain is invalid."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from support.cases import case_for
+from vendor_credentials.core.carry import (
+    ACCESS_TOKEN,
+    REFRESH_TOKEN,
+    Carry,
+    RotationDeferred,
+    renewal_due,
+)
+from vendor_credentials.core.errors import CredentialRejected
+from vendor_credentials.core.kind import iso
+from vendor_credentials.core.provider import CredentialProvider
+from vendor_credentials.core.redact import Redactor
+from vendor_credentials.core.rotation import (
+    command_saves_refresh,
+    pulumi_command_line,
+    rotation_saved,
+)
+from vendor_credentials.emulator import Emulator
+
+KIND = "helpscout.MailboxAuthorization"
+CASE = case_for(KIND)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["pulumi", "refresh", "--yes", "--skip-preview"],
+        ["/x/pulumi", "refresh", "--skip-preview", "--yes", "--stack", "dev", "--non-interactive"],
+        ["pulumi", "refresh", "-yf", "-s", "dev"],
+        ["pulumi", "refresh", "--skip-preview=true", "--yes"],
+        ["pulumi", "up", "--yes", "--skip-preview", "--refresh"],
+        ["pulumi", "update", "-f", "-r", "-y"],
+        ["pulumi", "--cwd", "/p", "--non-interactive", "refresh", "-f"],
+        ["pulumi", "-C", "/p", "up", "--refresh=true", "--skip-preview"],
+    ],
+)
+def test_refreshes_saved_without_a_preview_phase_may_rotate(argv: list[str]) -> None:
+    assert command_saves_refresh(argv)
+    assert rotation_saved("read", argv=argv)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["pulumi", "refresh", "--yes"],  # the preview phase runs first, in another process
+        ["pulumi", "refresh", "--skip-preview=false", "--yes"],
+        ["pulumi", "refresh", "--preview-only"],
+        ["pulumi", "refresh", "--skip-preview", "--preview-only"],
+        ["pulumi", "up", "--yes", "--skip-preview"],  # no refresh: a read is an import/get
+        ["pulumi", "up", "--yes", "--refresh"],  # preview phase first
+        ["pulumi", "up", "--skip-preview", "--refresh=false"],
+        ["pulumi", "preview", "--refresh", "--skip-preview"],
+        ["pulumi", "destroy", "--refresh", "--skip-preview"],
+        ["pulumi", "--some-new-flag", "refresh", "--skip-preview"],  # not recognised
+        ["pulumi"],
+        [],
+    ],
+)
+def test_anything_else_never_rotates_in_read(argv: list[str]) -> None:
+    assert not command_saves_refresh(argv)
+    assert not rotation_saved("read", argv=argv)
+
+
+def test_create_and_update_rotate_except_in_a_native_preview_check_and_audit_never() -> None:
+    assert rotation_saved("create") and rotation_saved("update")
+    assert not rotation_saved("create", preview=True)
+    assert not rotation_saved("update", preview=True)
+    assert not rotation_saved("check") and not rotation_saved("audit")
+
+
+def test_no_pulumi_ancestor_means_not_saved() -> None:
+    assert pulumi_command_line(os.getpid()) is None  # pytest is not started by pulumi
+    assert not rotation_saved("read")
+
+
+def test_renewal_is_due_within_the_margin() -> None:
+    now = datetime.now(UTC)
+    assert renewal_due(None)
+    assert renewal_due(now + timedelta(minutes=4), now)
+    assert not renewal_due(now + timedelta(minutes=6), now)
+
+
+# -- the kind against the emulator ----------------------------------------------------------
+
+
+def _prove(emulator: Emulator, carry: Carry) -> tuple[object, list[str]]:
+    provider = CredentialProvider(KIND)
+    spec = provider._spec(CASE.inputs(emulator.base_url))
+    emulator.clear_log()
+    validation = provider.prove(spec, Redactor(), carry)
+    return validation, [f"{r.method} {r.path} {r.credential}" for r in emulator.requests]
+
+
+def test_seed_exchange_names_the_user_and_carries_both_tokens(emulator: Emulator) -> None:
+    validation, calls = _prove(emulator, Carry(may_rotate=True))
+    assert [c.rsplit(" ", 1)[0] for c in calls] == ["POST /v2/oauth2/token", "GET /v2/users/me"]
+    assert validation.identity == CASE.sample.identity  # type: ignore[attr-defined]
+    carried = validation.carried  # type: ignore[attr-defined]
+    assert set(carried) == {REFRESH_TOKEN, ACCESS_TOKEN}
+    assert carried[REFRESH_TOKEN] != CASE.secret
+
+
+def test_valid_stored_access_token_is_probed_without_exchange(emulator: Emulator) -> None:
+    first, _ = _prove(emulator, Carry(may_rotate=True))
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    carry = Carry(stored=first.carried, expires_at=expires, seed_changed=False)  # type: ignore[attr-defined]
+    again, calls = _prove(emulator, carry)
+    assert [c.split()[1] for c in calls] == ["/v2/users/me"]
+    assert again.carried == first.carried  # type: ignore[attr-defined]
+
+
+def test_due_token_without_permission_defers_and_calls_nobody(emulator: Emulator) -> None:
+    first, _ = _prove(emulator, Carry(may_rotate=True))
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    carry = Carry(stored=first.carried, expires_at=past, seed_changed=False)  # type: ignore[attr-defined]
+    with pytest.raises(RotationDeferred, match="pulumi refresh --skip-preview"):
+        _prove(emulator, carry)
+    assert emulator.count() == 0
+
+
+def test_due_token_with_permission_uses_the_newest_refresh_token_once(emulator: Emulator) -> None:
+    first, _ = _prove(emulator, Carry(may_rotate=True))
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    carry = Carry(stored=first.carried, expires_at=past, may_rotate=True, seed_changed=False)  # type: ignore[attr-defined]
+    second, calls = _prove(emulator, carry)
+    assert "#rt" in calls[0] and not calls[0].endswith("#rt0")  # the successor, not the seed
+    assert second.carried[REFRESH_TOKEN] != first.carried[REFRESH_TOKEN]  # type: ignore[attr-defined]
+    with pytest.raises(CredentialRejected) as caught:  # the spent one is refused: a broken chain
+        _prove(emulator, carry)
+    assert "vendor-credentials login helpscout" in str(caught.value)
+    assert caught.value.field == "refresh_token"
+
+
+def test_read_keeps_state_when_it_may_not_rotate(emulator: Emulator) -> None:
+    provider = CredentialProvider(KIND)
+    created = provider.create(CASE.inputs(emulator.base_url))
+    stored = {**(created.outs or {}), "expires_at": iso(datetime.now(UTC) - timedelta(hours=1))}
+    emulator.clear_log()
+    read = provider.read(created.id, stored)  # pytest is no `pulumi refresh --skip-preview`
+    assert emulator.count() == 0
+    outs = read.outs or {}
+    assert outs["status"] == "valid"
+    assert "pulumi refresh --skip-preview" in outs["status_reason"]
+    assert outs[REFRESH_TOKEN] == stored[REFRESH_TOKEN]
+    diff = provider.diff(created.id, stored, CASE.inputs(emulator.base_url))
+    assert diff.changes  # so that `pulumi up` renews it in its apply phase
+
+
+def test_revoked_authorisation_is_invalid_with_the_login_hint(emulator: Emulator) -> None:
+    provider = CredentialProvider(KIND)
+    created = provider.create(CASE.inputs(emulator.base_url))
+    emulator.revoke(CASE.emulator_key)
+    try:
+        read = provider.read(created.id, dict(created.outs or {}))
+    finally:
+        emulator.restore(CASE.emulator_key)
+    outs = read.outs or {}
+    assert outs["status"] == "invalid"
+    assert "vendor-credentials login helpscout" in outs["status_reason"]
+    assert outs[ACCESS_TOKEN] == (created.outs or {})[ACCESS_TOKEN]  # what it carried is kept
