@@ -16,6 +16,9 @@ from support.stacks import EngineStack
 from vendor_credentials.core.provider import CredentialProvider
 from vendor_credentials.emulator import Emulator
 
+# Kinds whose proof may rotate what it presents are never validated by a preview (core/carry.py).
+PREVIEWED = tuple(c for c in CASES if c.declaration.validates_in_preview)
+
 
 def program() -> None:
     cfg = pulumi.Config()
@@ -31,6 +34,15 @@ def requests_per_validation(emulator: Emulator) -> int:
     probe otherwise), counted by proving each sample once outside the engine."""
     emulator.clear_log()
     for case in CASES:
+        CredentialProvider(case.kind).create(case.inputs(emulator.base_url))
+    return emulator.count()
+
+
+@pytest.fixture(scope="module")
+def requests_per_preview(emulator: Emulator) -> int:
+    """The same, for the kinds a preview validates."""
+    emulator.clear_log()
+    for case in PREVIEWED:
         CredentialProvider(case.kind).create(case.inputs(emulator.base_url))
     return emulator.count()
 
@@ -61,15 +73,15 @@ def test_preview_with_validation_off_makes_no_vendor_request(
 
 
 def test_preview_of_new_credentials_validates_each_once(
-    stack: EngineStack, emulator: Emulator, requests_per_validation: int
+    stack: EngineStack, emulator: Emulator, requests_per_preview: int
 ) -> None:
     emulator.clear_log()
     outcome = stack.preview()
     assert outcome.ok, outcome
-    assert emulator.count() == requests_per_validation
+    assert emulator.count() == requests_per_preview
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", PREVIEWED, ids=str)
 def test_preview_with_a_rejected_new_secret_fails_with_the_vendor_reason(
     stack: EngineStack, case: object
 ) -> None:
