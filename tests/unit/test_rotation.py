@@ -169,3 +169,22 @@ def test_revoked_authorisation_is_invalid_with_the_login_hint(emulator: Emulator
     assert outs["status"] == "invalid"
     assert "vendor-credentials login helpscout" in outs["status_reason"]
     assert outs[ACCESS_TOKEN] == (created.outs or {})[ACCESS_TOKEN]  # what it carried is kept
+
+
+def test_audit_marks_the_expiry_as_a_token_and_live_never_rotates(emulator: Emulator) -> None:
+    from vendor_credentials.audit.findings import exchanges_token
+    from vendor_credentials.audit.live import NOT_PROVED, check_one
+    from vendor_credentials.audit.model import Credential
+
+    assert exchanges_token(KIND)
+    created = CredentialProvider(KIND).create(CASE.inputs(emulator.base_url)).outs or {}
+    cred = Credential(name=CASE.id, kind=KIND, status="valid")
+    allowed = frozenset({emulator.base_url})
+    emulator.clear_log()
+    fresh = check_one(cred, created, allowed)  # the stored access token, probed
+    assert fresh.status == "valid" and fresh.identity == CASE.sample.identity
+    assert [r.path for r in emulator.requests] == ["/v2/users/me"]
+    expired = {**created, "expires_at": iso(datetime.now(UTC) - timedelta(hours=1))}
+    emulator.clear_log()
+    assert check_one(cred, expired, allowed).live_error == NOT_PROVED
+    assert emulator.count() == 0

@@ -54,8 +54,9 @@ from .model import (
 
 
 def exchanges_token(kind: str) -> bool:
-    """Whether a kind's ``expires_at`` belongs to a token exchanged during validation and not
-    kept (its declaration says; a kind this version does not know is taken at its word)."""
+    """Whether a kind's ``expires_at`` belongs to a token exchanged during validation, which
+    the next validation renews (its declaration says; a kind this version does not know is taken
+    at its word)."""
     from ..core.registry import kind_for
 
     try:

@@ -112,8 +112,9 @@ class CredentialKind:
     # Error codes (``error_fields``) that make any 4xx a rejection: OAuth's ``invalid_client``...
     rejected_errors: ClassVar[frozenset[str]] = frozenset()
     fix_hint: ClassVar[str] = "check the secret in stack config"
-    # The stored secret is exchanged for a short-lived token that is not kept: ``expires_at`` is
-    # that token's, and the audit does not report it as the credential's expiry.
+    # The stored secret is exchanged for a short-lived token (not kept, or carried until it is
+    # renewed, see ``carried``): ``expires_at`` is that token's, and the audit does not report it
+    # as the credential's expiry.
     exchanges_token: ClassVar[bool] = False
     # False when proving may rotate what it presents (``core/carry.py``): a preview cannot save the
     # result, so ``check`` and preview validation never call the vendor for this kind.
