@@ -57,12 +57,15 @@ def sample_config(
     """(plain, secret) stack config for one kind, from the emulator's seed (URLs in the sample
     pointed at the emulator; map and list inputs are written into the example itself)."""
     case = case_of(info)
-    plain = {
-        config_key(info, name): value
+    hidden = set(info.secret_fields)  # a kind's other secrets are secret config too
+    inputs = {
+        name: value
         for name, value in case.plain_inputs(emulator_url).items()
         if name in declared_fields(info)
     }
-    return plain, {secret_key(info): secret or case.secret}
+    plain = {config_key(info, k): v for k, v in inputs.items() if k not in hidden}
+    secrets = {config_key(info, k): v for k, v in inputs.items() if k in hidden}
+    return plain, {**secrets, secret_key(info): secret or case.secret}
 
 
 def output_of(outputs: Mapping[str, Any], info: KindInfo, name: str) -> Any:

@@ -95,7 +95,7 @@ class RefreshTokenKind(CredentialKind):
         if access and not carry.seed_changed and not renewal_due(carry.expires_at):
             session.redactor.add(access)
             reply = flows.get(session, origin + self.probe_path, flows.Bearer(access))
-            body = self.expect_json(reply, summary="refused the stored access token")
+            body = self.expect_json(reply, summary="rejected the stored access token")
             identity = self.identity_of(reply, body)
             return Validation(identity, expires_at=carry.expires_at, carried=dict(carry.stored))
         if not carry.may_rotate:
@@ -105,7 +105,7 @@ class RefreshTokenKind(CredentialKind):
         token = seed if carry.seed_changed or not chained else chained
         issued = self.exchange(spec, session, origin, token)
         reply = flows.get(session, origin + self.probe_path, flows.Bearer(issued.access_token))
-        body = self.expect_json(reply, summary="refused the access token it had just issued")
+        body = self.expect_json(reply, summary="rejected the access token it had just issued")
         successor = str(issued.body.get("refresh_token") or token)
         carried = {REFRESH_TOKEN: successor, ACCESS_TOKEN: issued.access_token}
         return Validation(
@@ -123,7 +123,7 @@ class RefreshTokenKind(CredentialKind):
                 {"grant_type": "refresh_token", "refresh_token": token},
                 client_id=str(getattr(spec, self.client_id_field)),
                 client_secret=str(getattr(spec, self.client_secret_field)),
-                summary="refused the refresh token",
+                summary="rejected the refresh token",
             )
         except CredentialRejected as exc:
             raise self.broken_chain(exc) from None
