@@ -35,6 +35,13 @@ def with_base_url(value: Any, base_url: str) -> Any:
     return value
 
 
+def _first_word(kind: str) -> str:
+    """``helpscout.MailboxCredential`` -> ``helpscout-mailbox``."""
+    vendor, _, name = kind.partition(".")
+    first = next((i for i, c in enumerate(name) if i and c.isupper()), len(name))
+    return f"{vendor}-{name[:first].lower()}"
+
+
 @dataclass(frozen=True)
 class KindCase:
     """One kind and the sample the tests drive it with."""
@@ -49,12 +56,15 @@ class KindCase:
     @property
     def id(self) -> str:
         """The vendor, plus the kind's first word when the vendor has several kinds
-        (``helpscout-mailbox``): the resource names stored in the state fixtures."""
-        vendor, _, name = self.kind.partition(".")
+        (``helpscout-mailbox``): the resource names stored in the state fixtures. Kinds of one
+        vendor sharing a first word use their sample's name (``helpscout-authorization``)."""
+        vendor = self.kind.partition(".")[0]
         if sum(1 for d in all_kinds() if d.vendor == vendor) == 1:
             return vendor
-        first = next((i for i, c in enumerate(name) if i and c.isupper()), len(name))
-        return f"{vendor}-{name[:first].lower()}"
+        word = _first_word(self.kind)
+        if sum(1 for d in all_kinds() if _first_word(d.kind) == word) > 1:
+            return self.sample.name.replace("_", "-")
+        return word
 
     def __str__(self) -> str:
         return self.id
