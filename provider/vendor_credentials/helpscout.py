@@ -156,7 +156,11 @@ class MailboxAuthorizationKind(RefreshTokenKind):
     )
 
     def error_fields(self, body: Any) -> tuple[str, str]:
-        return mailbox_error_fields(body)
+        """The message without its per-request ``logRef``: ``status_reason`` stays the same from
+        one refresh to the next while the authorisation stays revoked."""
+        if isinstance(body, dict) and "message" in body:
+            return "", str(body.get("message") or "")
+        return oauth_error_fields(body)
 
 
 class DocsApiKeyInputs(CredentialInputs):

@@ -472,6 +472,8 @@ class CredentialProvider(ResourceProvider):
             raise self._fail(exc, redactor, "refresh") from None
         if outs["status"] == "invalid":
             _keep_last_known(outs, props)
+            if carry is not None:  # the carried access token's expiry: the next refresh asks alike
+                outs["expires_at"] = props.get("expires_at") or ""
         material = {k: v for k, v in outs.items() if k not in VOLATILE_OUTPUTS}
         if all(props.get(k) == v for k, v in material.items()):
             for name in VOLATILE_OUTPUTS:
