@@ -188,3 +188,32 @@ def test_audit_marks_the_expiry_as_a_token_and_live_never_rotates(emulator: Emul
     emulator.clear_log()
     assert check_one(cred, expired, allowed).live_error == NOT_PROVED
     assert emulator.count() == 0
+
+
+@pytest.mark.parametrize(
+    "fault", ["503", "echo_issued_token"], ids=["probe-unavailable", "probe-rejected-echoing"]
+)
+def test_a_failed_probe_after_the_exchange_still_saves_the_successor(
+    emulator: Emulator, fault: str
+) -> None:
+    """The exchange spends the presented refresh token: whatever the identity probe answers
+    next, the update returns the successor (state keeps the chain; the reason says why)."""
+    from vendor_credentials.core.http import HttpSettings
+
+    provider = CredentialProvider(KIND)
+    provider.settings = HttpSettings(max_attempts=1)  # type: ignore[misc]
+    created = provider.create(CASE.inputs(emulator.base_url))
+    olds = {**(created.outs or {}), "expires_at": iso(datetime.now(UTC) - timedelta(hours=1))}
+    emulator.inject(fault, path="/v2/users/me", times=1)
+    updated = provider.update(created.id, olds, CASE.inputs(emulator.base_url))
+    outs = updated.outs or {}
+    assert outs[REFRESH_TOKEN] != olds[REFRESH_TOKEN]  # the successor, saved
+    assert outs[ACCESS_TOKEN] != olds[ACCESS_TOKEN]
+    assert "successor saved" in outs["status_reason"]
+    assert outs["status"] == ("valid" if fault == "503" else "invalid")
+    assert outs["identity"] == olds["identity"]  # as last known
+    for secret in (outs[REFRESH_TOKEN], outs[ACCESS_TOKEN], olds[REFRESH_TOKEN]):
+        assert secret not in outs["status_reason"]
+    # and the chain goes on from the saved successor
+    again = provider.update(created.id, {**outs, "status": "valid"}, CASE.inputs(emulator.base_url))
+    assert (again.outs or {})["status"] == "valid"

@@ -31,6 +31,17 @@ class RotationDeferred(VendorCredentialsError):
     """Proving now needs an exchange, and this operation's result would not be saved."""
 
 
+class ExchangedUnproven(VendorCredentialsError):
+    """The exchange succeeded (the presented refresh token is spent) but the probe after it
+    failed: the provider still saves ``carried`` (the successor), with ``cause`` as the reason."""
+
+    def __init__(
+        self, cause: VendorCredentialsError, carried: Mapping[str, str], expires_at: datetime
+    ) -> None:
+        super().__init__(str(cause))
+        self.cause, self.carried, self.expires_at = cause, dict(carried), expires_at
+
+
 @dataclass(frozen=True)
 class Carry:
     """What an operation knows from state, and whether it may rotate."""
@@ -104,13 +115,17 @@ class RefreshTokenKind(CredentialKind):
         seed = str(getattr(spec, self.seed_field))
         token = seed if carry.seed_changed or not chained else chained
         issued = self.exchange(spec, session, origin, token)
-        reply = flows.get(session, origin + self.probe_path, flows.Bearer(issued.access_token))
-        body = self.expect_json(reply, summary="rejected the access token it had just issued")
         successor = str(issued.body.get("refresh_token") or token)
         carried = {REFRESH_TOKEN: successor, ACCESS_TOKEN: issued.access_token}
-        return Validation(
-            self.identity_of(reply, body), expires_at=issued.expires_at, carried=carried
-        )
+        session.redactor.add(successor)
+        try:
+            reply = flows.get(session, origin + self.probe_path, flows.Bearer(issued.access_token))
+            body = self.expect_json(reply, summary="rejected the access token it had just issued")
+            identity = self.identity_of(reply, body)
+        except VendorCredentialsError as exc:
+            # The presented token is spent: its successor must reach state whatever the probe says.
+            raise ExchangedUnproven(exc, carried, issued.expires_at) from None
+        return Validation(identity, expires_at=issued.expires_at, carried=carried)
 
     def exchange(self, spec: Any, session: Session, origin: str, token: str) -> flows.IssuedToken:
         """``grant_type=refresh_token``; every token of the answer registered before any use."""

@@ -31,7 +31,14 @@ from pulumi.dynamic import (
 )
 
 from . import oneline
-from .carry import Carry, RefreshTokenKind, RotationDeferred, parse_iso, renewal_due
+from .carry import (
+    Carry,
+    ExchangedUnproven,
+    RefreshTokenKind,
+    RotationDeferred,
+    parse_iso,
+    renewal_due,
+)
 from .errors import CredentialRejected, InputError, VendorCredentialsError
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
@@ -274,7 +281,12 @@ class CredentialProvider(ResourceProvider):
         )
         log.debug("validating %s against %s", vendor.kind, vendor.vendor)
         if isinstance(vendor, RefreshTokenKind):
-            validation = vendor.renew(spec, session, carry or Carry())
+            try:
+                validation = vendor.renew(spec, session, carry or Carry())
+            except ExchangedUnproven as unproven:
+                for value in unproven.carried.values():
+                    redactor.add(value)
+                raise
         else:
             validation = vendor.validate(spec, session)
         for value in validation.carried.values():
@@ -314,6 +326,38 @@ class CredentialProvider(ResourceProvider):
         kept = dict(validation.carried) if validation else dict(carried or {})
         for item in vendor.carried:  # an invalid credential keeps what it carried
             outs[item.name] = kept.get(item.name, "")
+        return outs
+
+    def _unproven_outputs(
+        self,
+        spec: CredentialInputs,
+        unproven: ExchangedUnproven,
+        redactor: Redactor,
+        props: dict[str, Any],
+        known_fingerprint: Any = None,
+    ) -> dict[str, Any]:
+        """Outputs after an exchange whose probe failed: the successor is saved. The exchange
+        itself proved the app and the refresh token, so the credential stays valid (identity as
+        last known) unless the vendor rejected the new access token."""
+        rejected = isinstance(unproven.cause, CredentialRejected)
+        identity = props.get("identity") if isinstance(props.get("identity"), dict) else {}
+        validation = Validation(
+            identity=dict(identity or {}), expires_at=unproven.expires_at, carried=unproven.carried
+        )
+        reason = redactor(
+            "the refresh token was exchanged and its successor saved, but proving the identity "
+            f"failed: {unproven.cause}"
+        )
+        outs = self._outputs(
+            spec,
+            validation=None if rejected else validation,
+            reason=reason,
+            known_fingerprint=known_fingerprint,
+            carried=unproven.carried,
+        )
+        if rejected:
+            _keep_last_known(outs, props)
+            outs["expires_at"] = iso(unproven.expires_at)
         return outs
 
     def _fail(self, exc: BaseException, redact: Redactor, operation: str) -> ProviderError:
@@ -414,6 +458,13 @@ class CredentialProvider(ResourceProvider):
                 spec, validation=validation, known_fingerprint=props.get("fingerprint")
             )
             return CreateResult(f"{self.kind}-{uuid.uuid4().hex}", outs)
+        except ExchangedUnproven as unproven:
+            if isinstance(unproven.cause, CredentialRejected):  # nothing usable to store
+                raise self._fail(unproven.cause, redactor, "create") from None
+            outs = self._unproven_outputs(
+                spec, unproven, redactor, {}, known_fingerprint=props.get("fingerprint")
+            )
+            return CreateResult(f"{self.kind}-{uuid.uuid4().hex}", outs)
         except Exception as exc:
             raise self._fail(exc, redactor, "create") from None
 
@@ -438,6 +489,11 @@ class CredentialProvider(ResourceProvider):
                     spec, validation=validation, known_fingerprint=news.get("fingerprint")
                 )
             )
+        except ExchangedUnproven as unproven:  # the old token is spent: keep its successor
+            outs = self._unproven_outputs(
+                spec, unproven, redactor, olds, known_fingerprint=news.get("fingerprint")
+            )
+            return UpdateResult(outs)
         except Exception as exc:
             raise self._fail(exc, redactor, "update") from None
 
@@ -456,6 +512,8 @@ class CredentialProvider(ResourceProvider):
                 if self.declaration.carried and rejected.hint:  # how to mend a broken chain
                     reason = f"{reason}. {rejected.hint}"
                 validation, reason = None, redactor(reason)
+            except ExchangedUnproven as unproven:  # the token is spent: keep its successor
+                return ReadResult(id_, self._unproven_outputs(spec, unproven, redactor, props))
             except RotationDeferred as deferred:
                 # Not saved without a preview phase: keep everything, say how to renew it.
                 kept = {k: v for k, v in props.items() if k != "__provider"}
