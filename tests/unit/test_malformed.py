@@ -129,6 +129,12 @@ FAULTS = _faults(CALLS)
 REFRESH_FAULTS = _faults(READ_CALLS)
 
 
+def _spends_a_token(fault: Fault) -> bool:
+    """A fault after a refresh-token exchange: the presented token is already spent, so create
+    must save its successor rather than fail (core/carry.py, ExchangedUnproven)."""
+    return bool(BY_KIND[fault.kind].declaration.carried) and bool(fault.call)
+
+
 @pytest.fixture(autouse=True)
 def clean_emulator(emulator: Emulator) -> Iterator[None]:
     emulator.clear_faults()
@@ -196,7 +202,7 @@ def provider_settings(monkeypatch: pytest.MonkeyPatch, fault: Fault) -> None:
 
 
 @pytest.mark.usefixtures("provider_settings")
-@pytest.mark.parametrize("fault", FAULTS, ids=str)
+@pytest.mark.parametrize("fault", [f for f in FAULTS if not _spends_a_token(f)], ids=str)
 def test_fault_fails_create_so_nothing_enters_state(emulator: Emulator, fault: Fault) -> None:
     provider = CredentialProvider(fault.kind)
     inject(emulator, fault)
@@ -208,6 +214,23 @@ def test_fault_fails_create_so_nothing_enters_state(emulator: Emulator, fault: F
     assert message.startswith(f"{fault.kind}: create failed: ")
     assert "internal error" not in message  # a typed error, not an unexpected exception
     assert_clear(message, fault, emulator)
+
+
+@pytest.mark.usefixtures("provider_settings")
+@pytest.mark.parametrize("fault", [f for f in FAULTS if _spends_a_token(f)], ids=str)
+def test_fault_after_a_spent_refresh_token_saves_its_successor(
+    emulator: Emulator, fault: Fault
+) -> None:
+    declaration = BY_KIND[fault.kind].declaration
+    provider = CredentialProvider(fault.kind)
+    inject(emulator, fault)
+    outs = dict(provider.create(inputs(fault.kind, emulator)).outs or {})
+    assert outs["status"] == "valid"  # the exchange proved the app and the refresh token
+    assert all(outs[item.name] for item in declaration.carried)  # the successor is in state
+    assert "successor saved" in outs["status_reason"]
+    assert_clear(outs["status_reason"], fault, emulator)
+    for item in declaration.carried:
+        assert outs[item.name] not in outs["status_reason"]
 
 
 @pytest.mark.usefixtures("provider_settings")

@@ -96,8 +96,12 @@ class RefreshTokenKind(CredentialKind):
     )
 
     def validate(self, spec: Any, session: Session) -> Validation:
-        """Prove the seed with nothing stored: an exchange (the provider calls ``renew``)."""
-        return self.renew(spec, session, Carry(may_rotate=True))
+        """Prove the seed with nothing stored: an exchange (the provider calls ``renew``, and
+        saves a successor whose probe failed; a caller of this cannot, so gets the error)."""
+        try:
+            return self.renew(spec, session, Carry(may_rotate=True))
+        except ExchangedUnproven as unproven:
+            raise unproven.cause from None
 
     def renew(self, spec: Any, session: Session, carry: Carry) -> Validation:
         """Probe with the stored access token while it is valid, else exchange (if allowed)."""
