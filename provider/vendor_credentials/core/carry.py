@@ -168,3 +168,25 @@ class RefreshTokenKind(CredentialKind):
             parts = (flows.field_text(self, reply, body, p, required=False) for p in pointers)
             identity[name] = " ".join(p for p in parts if p)
         return identity
+
+
+def carry_from(
+    declaration: CredentialKind, props: Mapping[str, Any], may_rotate: bool, seed_changed: bool
+) -> Carry:
+    """What stored outputs ``props`` carry for the next proof of a kind."""
+    return Carry(
+        stored={c.name: str(props.get(c.name) or "") for c in declaration.carried},
+        expires_at=parse_iso(props.get("expires_at")),
+        may_rotate=may_rotate,
+        seed_changed=seed_changed,
+    )
+
+
+def renewal_planned(declaration: CredentialKind, olds: Mapping[str, Any]) -> bool:
+    """A valid credential carrying an access token that has expired or is about to: ``diff``
+    plans an update so that ``pulumi up`` renews it in its apply phase."""
+    return (
+        bool(declaration.carried)
+        and olds.get("status") == "valid"
+        and renewal_due(parse_iso(olds.get("expires_at")))
+    )

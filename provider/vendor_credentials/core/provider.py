@@ -9,13 +9,9 @@ pickled. New attributes must get class-level defaults so old pickles keep loadin
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import os
 import sys
-import threading
-import time
 import uuid
 from typing import Any, ClassVar
 
@@ -36,126 +32,39 @@ from .carry import (
     ExchangedUnproven,
     RefreshTokenKind,
     RotationDeferred,
-    parse_iso,
-    renewal_due,
+    carry_from,
+    renewal_planned,
 )
 from .errors import CredentialRejected, InputError, VendorCredentialsError
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
 from .inputs import UNKNOWN, CredentialInputs, input_failures, spec_of
 from .kind import CredentialKind, Validation, iso
+from .recent import RECENT
 from .redact import Redactor
 from .registry import kind_for
 from .rotation import rotation_saved
+from .settings import CONFIG_NAMESPACE, ProviderError, preview_validation_enabled, settings_from
+from .stored import (
+    OUTPUT_NAMES,
+    REQUESTED_PREFIX,
+    VOLATILE_OUTPUTS,
+    input_value,
+    keep_last_known,
+)
 from .trust import CONFIG_KEY as TRUSTED_ORIGINS
 from .trust import parse_trusted_origins, preview_may_send, skipped_message
 
 log = logging.getLogger("vendor_credentials")
-
-# Outputs every credential reports besides its inputs.
-OUTPUT_NAMES = (
-    "vendor",
-    "kind",
-    "status",
-    "status_reason",
-    "identity",
-    "fingerprint",
-    "validated_at",
-    "expires_at",
-    "scopes",
-    "last_valid_at",
-)
-# Outputs that change on every validation; kept as they were when nothing else changed, so an
-# unchanged credential refreshes with no diff.
-VOLATILE_OUTPUTS = ("validated_at", "expires_at", "last_valid_at")
-CONFIG_NAMESPACE = "vendor-credentials"
-# An input whose name is also an output (the requested `scopes` vs the granted `scopes`) is
-# stored among the outputs under this prefix, so diffs compare requested with requested.
-REQUESTED_PREFIX = "requested_"
-
-
-def input_value(props: dict[str, Any], name: str) -> Any:
-    """The input ``name`` from an input bag, or from stored outputs (which prefix collisions)."""
-    if name in OUTPUT_NAMES and props.get("status") in ("valid", "invalid"):
-        return props.get(REQUESTED_PREFIX + name)
-    return props.get(name)
-
-
-class _RecentValidations:
-    """Validations made by ``check`` in a preview, keyed by a SHA-256 of the inputs: the engine
-    may check a resource twice in one preview, and the second check reuses the first result."""
-
-    TTL_SECONDS = 120.0
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, Validation]] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _key(kind: str, spec: CredentialInputs) -> str:
-        canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(f"{kind}\x00{canonical}".encode()).hexdigest()
-
-    def put(self, kind: str, spec: CredentialInputs, validation: Validation) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._entries = {
-                k: v for k, v in self._entries.items() if now - v[0] < self.TTL_SECONDS
-            }
-            self._entries[self._key(kind, spec)] = (now, validation)
-
-    def get(self, kind: str, spec: CredentialInputs) -> Validation | None:
-        """The recent validation of these inputs, if any."""
-        with self._lock:
-            entry = self._entries.get(self._key(kind, spec))
-        if entry is None or time.monotonic() - entry[0] >= self.TTL_SECONDS:
-            return None
-        return entry[1]
-
-
-_RECENT = _RecentValidations()
-
-
-def _keep_last_known(outs: dict[str, Any], props: dict[str, Any]) -> None:
-    """A credential found revoked keeps what it last proved: whose it is, and when it was valid,
-    so the audit and `pulumi refresh --diff` still name the account."""
-    if isinstance(props.get("identity"), dict):
-        outs["identity"] = props["identity"]
-    if isinstance(props.get("scopes"), list):
-        outs["scopes"] = props["scopes"]
-    was_valid = props.get("status") == "valid"
-    last = props.get("last_valid_at") or (props.get("validated_at") if was_valid else "")
-    outs["last_valid_at"] = last if isinstance(last, str) else ""
-
-
-class ProviderError(Exception):
-    """The one exception type that leaves the provider: a redacted, actionable message."""
-
-
-def _settings_from(req: ConfigureRequest) -> HttpSettings:
-    def get(name: str) -> Any:
-        return req.config.get(f"{CONFIG_NAMESPACE}:{name}")
-
-    defaults = HttpSettings()
-    values: dict[str, Any] = {}
-    for name, attr, cast in (
-        ("connectTimeout", "connect_timeout", float),
-        ("readTimeout", "read_timeout", float),
-        ("maxAttempts", "max_attempts", int),
-        ("maxRetryWait", "max_total_wait", float),
-        ("caBundle", "ca_bundle", str),
-    ):
-        raw = get(name)
-        if raw is None or raw == "":
-            continue
-        try:
-            values[attr] = cast(raw)
-        except (TypeError, ValueError):
-            raise ProviderError(
-                f"stack config {CONFIG_NAMESPACE}:{name} must be a {cast.__name__}"
-            ) from None
-    return HttpSettings(**{**defaults.__dict__, **values})
-
+_settings_from = settings_from  # its name in earlier versions (tests, native/config.py)
+__all__ = [
+    "CONFIG_NAMESPACE",
+    "OUTPUT_NAMES",
+    "REQUESTED_PREFIX",
+    "CredentialProvider",
+    "ProviderError",
+    "input_value",
+]
 
 class CredentialProvider(ResourceProvider):
     """Check, diff, create, read, update and delete for any credential kind."""
@@ -203,14 +112,8 @@ class CredentialProvider(ResourceProvider):
             # Our logger only: httpx/httpcore debug lines would print vendor headers unredacted.
             log.addHandler(logging.StreamHandler(sys.stderr))
             log.setLevel(level.upper())
-        type(self).settings = _settings_from(req)
-        raw = req.config.get(f"{CONFIG_NAMESPACE}:validateOnPreview")
-        type(self).preview_validation_enabled = str(raw).strip().lower() not in (
-            "false",
-            "0",
-            "no",
-            "off",
-        )
+        type(self).settings = settings_from(req)
+        type(self).preview_validation_enabled = preview_validation_enabled(req)
         try:
             type(self).trusted_origins = parse_trusted_origins(req.config.get(TRUSTED_ORIGINS))
         except ValueError as exc:
@@ -244,22 +147,11 @@ class CredentialProvider(ResourceProvider):
         self, props: dict[str, Any], *, may_rotate: bool, seed_changed: bool = False
     ) -> Carry:
         """What stored outputs ``props`` carry for the next proof (see ``core/carry.py``)."""
-        stored = {c.name: str(props.get(c.name) or "") for c in self.declaration.carried}
-        return Carry(
-            stored=stored,
-            expires_at=parse_iso(props.get("expires_at")),
-            may_rotate=may_rotate,
-            seed_changed=seed_changed,
-        )
+        return carry_from(self.declaration, props, may_rotate, seed_changed)
 
     def renewal_due(self, olds: dict[str, Any]) -> bool:
-        """A valid credential carrying an access token that has expired or is about to: ``diff``
-        plans an update so that ``pulumi up`` renews it in its apply phase."""
-        return (
-            bool(self.declaration.carried)
-            and olds.get("status") == "valid"
-            and renewal_due(parse_iso(olds.get("expires_at")))
-        )
+        """``diff`` plans an update so that ``pulumi up`` renews an expiring access token."""
+        return renewal_planned(self.declaration, olds)
 
     def prove(
         self, spec: CredentialInputs, redactor: Redactor, carry: Carry | None = None
@@ -356,7 +248,7 @@ class CredentialProvider(ResourceProvider):
             carried=unproven.carried,
         )
         if rejected:
-            _keep_last_known(outs, props)
+            keep_last_known(outs, props)
             outs["expires_at"] = iso(unproven.expires_at)
         return outs
 
@@ -399,7 +291,7 @@ class CredentialProvider(ResourceProvider):
         preview runs). A rejection fails the preview with the vendor's reason; a transient error
         does not (the vendor may be down, not the secret wrong): create or update will try again.
         """
-        if _RECENT.get(self.kind, spec) is not None:
+        if RECENT.get(self.kind, spec) is not None:
             return None  # the engine checks a resource more than once per phase
         chosen = self.declaration.chosen_origins(spec)
         if not preview_may_send(chosen, self.trusted_origins):
@@ -415,7 +307,7 @@ class CredentialProvider(ResourceProvider):
         except VendorCredentialsError as exc:
             log.debug("preview validation skipped: %s", redactor(str(exc)))
             return None
-        _RECENT.put(self.kind, spec, validation)
+        RECENT.put(self.kind, spec, validation)
         return None
 
     def changed_inputs(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
@@ -529,7 +421,7 @@ class CredentialProvider(ResourceProvider):
             # state exactly as it was: never dropped, never marked invalid.
             raise self._fail(exc, redactor, "refresh") from None
         if outs["status"] == "invalid":
-            _keep_last_known(outs, props)
+            keep_last_known(outs, props)
             if carry is not None:  # the carried access token's expiry: the next refresh asks alike
                 outs["expires_at"] = props.get("expires_at") or ""
         material = {k: v for k, v in outs.items() if k not in VOLATILE_OUTPUTS}

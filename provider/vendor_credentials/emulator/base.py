@@ -224,14 +224,16 @@ def text_field(data: Mapping[str, Any], name: str) -> str:
 # --------------------------------------------------------------------------- credentials
 
 
+@dataclass
 class Credential:
-    """A credential an emulated API knows. Subclasses are dataclasses with the vendor's fields."""
+    """A credential an emulated API knows. Subclasses are dataclasses with the vendor's fields
+    (``revoked`` and ``label`` come last in their constructors, by keyword)."""
 
     api: ClassVar[str]  # the ``Api.name`` serving it
     secret_field: ClassVar[str]  # the attribute ``rotate`` replaces
     lookup_field: ClassVar[str]  # the attribute requests find it by (may be the secret)
-    revoked: bool
-    label: str | None
+    revoked: bool = field(default=False, kw_only=True)  # ``revoke`` sets it
+    label: str | None = field(default=None, kw_only=True)  # the seed's name (``revoke`` takes it)
 
     @property
     def lookup(self) -> str:

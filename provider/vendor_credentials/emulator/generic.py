@@ -50,8 +50,6 @@ class GenericKey(Credential):
     basic_password: str | None = None  # the fixed password (the key is the user name)
     header_name: str | None = None
     answer: dict[str, Any] = field(default_factory=dict)
-    revoked: bool = False
-    label: str | None = None
 
 
 @dataclass
@@ -66,8 +64,6 @@ class GenericClient(Credential):
     client_secret: str
     grants: list[str] = field(default_factory=list)
     answer: dict[str, Any] = field(default_factory=dict)
-    revoked: bool = False
-    label: str | None = None
 
 
 def _unauthorized(message: str = "Invalid API key") -> Reply:

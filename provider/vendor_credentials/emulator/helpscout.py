@@ -71,8 +71,6 @@ class HelpScoutApp(Credential):
     app_secret: str
     user: HelpScoutUser
     no_api_access: bool = False
-    revoked: bool = False
-    label: str | None = None
     redirect_url: str = ""  # the app's Redirection URL (authorization-code flow)
 
 
@@ -107,8 +105,6 @@ class DocsKey(Credential):
 
     api_key: str
     sites: list[DocsSite]
-    revoked: bool = False
-    label: str | None = None
 
 
 # --------------------------------------------------------------------------- Mailbox

@@ -56,8 +56,6 @@ class HelpScoutAuthorization(Credential):
     refresh_token: str = ""  # the newest
     chain: dict[str, int] = field(default_factory=dict)  # every refresh token issued -> place
     spent: set[str] = field(default_factory=set)
-    revoked: bool = False
-    label: str | None = None
     reusable: set[str] = field(default_factory=set)  # a seeded sample's first token
 
     def identifiers(self) -> tuple[str, ...]:

@@ -70,8 +70,6 @@ class IntercomToken(Credential):
     region: Region
     workspace: IntercomWorkspace
     forbidden: bool = False
-    revoked: bool = False
-    label: str | None = None
 
 
 def _error(status: int, code: str, message: str) -> Reply:

@@ -51,8 +51,6 @@ class TalkdeskClient(Credential):
     account_id: str
     company_name: str
     timezone: str = "UTC"
-    revoked: bool = False
-    label: str | None = None
 
 
 def _error(status: int, message: str) -> Reply:

@@ -46,8 +46,6 @@ class ZendeskAgent(Credential):
     role: str = "admin"
     name: str = "Demo Agent"
     aliases: list[str] = field(default_factory=list)
-    revoked: bool = False
-    label: str | None = None
 
 
 def _anonymous() -> Reply:
