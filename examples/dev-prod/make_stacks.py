@@ -56,7 +56,7 @@ def _config(emulator: Emulator) -> dict[str, tuple[dict[str, str], dict[str, str
             "baseUrl": emulator.base_url,
             "helpscoutAppId": hs["app_id"],
             "intercomRegion": "us",  # drift: prod is in eu
-            "talkdeskAccount": td["account"],
+            "talkdeskAccount": td["account_name"],
             "talkdeskClientId": td["client_id"],
         },
         {
