@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import uuid
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.ports import free_port
 from vendor_credentials.emulator import Emulator
 from vendor_credentials.engine import TOOLS_BIN
 
@@ -25,12 +25,6 @@ APP_ID = "login-app-7f3a"
 APP_SECRET = "login-secret-SENTINEL-5d1c0e9b"
 KEY = "hsRefresh"
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -87,7 +81,7 @@ def project(tmp_path: Path, engine: dict[str, str], emulator: Emulator) -> Itera
         check=True,
         capture_output=True,
     )
-    callback = f"http://127.0.0.1:{_free_port()}/callback"
+    callback = f"http://127.0.0.1:{free_port()}/callback"
     emulator.add("helpscout_mailbox", app_id=APP_ID, app_secret=APP_SECRET, redirect_url=callback)
     emulator.set_option("helpscout_consent", "approve")
     yield Project(tmp_path, stack, env, emulator, callback)

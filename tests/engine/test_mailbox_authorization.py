@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import pulumi
 import pytest
 
 from support.leaks import leaks
+from support.ports import free_port
 from support.stacks import EngineStack
 from vendor_credentials import helpscout
 from vendor_credentials.core.carry import ACCESS_TOKEN, REFRESH_TOKEN
@@ -59,12 +59,6 @@ def _revealed(value: Any) -> Any:
         return json.loads(value["plaintext"])
     return value
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -128,7 +122,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(emulator: Emulator, engine: dict[str, str]) -> Iterator[World]:
-    callback = f"http://127.0.0.1:{_free_port()}/callback"
+    callback = f"http://127.0.0.1:{free_port()}/callback"
     emulator.add("helpscout_mailbox", app_id=APP_ID, app_secret=APP_SECRET, redirect_url=callback)
     emulator.set_option("helpscout_consent", "approve:ada@acme-demo.example")
     emulator.set_option("helpscout_token_ttl", 60)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
+from support.ports import free_port
 from vendor_credentials.emulator import DEMO_CREDENTIALS, Fault
 from vendor_credentials.emulator.__main__ import CONTROLS
 from vendor_credentials.engine import ROOT
@@ -34,11 +34,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         [*COMMAND, *args], capture_output=True, text=True, timeout=60, env=env(), check=False
     )
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_help_lists_every_control_route_the_key_and_the_faults() -> None:

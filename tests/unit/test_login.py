@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.ports import free_port
 from vendor_credentials.engine import TOOLS_BIN
 from vendor_credentials.login.callback import (
     Callback,
@@ -77,18 +78,10 @@ def test_denied_consent_wrong_state_and_missing_code_each_say_so() -> None:
         code_from(_cb(f"error=server_error&state={STATE}"), STATE, "Help Scout")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
 
 @pytest.fixture
 def target() -> CallbackUrl:
-    return CallbackUrl.parse(f"http://127.0.0.1:{_free_port()}/callback", listen=True)
+    return CallbackUrl.parse(f"http://127.0.0.1:{free_port()}/callback", listen=True)
 
 
 def test_server_takes_the_first_callback_and_ignores_noise(target: CallbackUrl) -> None:
