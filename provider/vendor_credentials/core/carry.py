@@ -121,7 +121,6 @@ class RefreshTokenKind(CredentialKind):
         issued = self.exchange(spec, session, origin, token)
         successor = str(issued.body.get("refresh_token") or token)
         carried = {REFRESH_TOKEN: successor, ACCESS_TOKEN: issued.access_token}
-        session.redactor.add(successor)
         try:
             reply = flows.get(session, origin + self.probe_path, flows.Bearer(issued.access_token))
             body = self.expect_json(reply, summary="rejected the access token it had just issued")

@@ -172,13 +172,8 @@ class CredentialProvider(ResourceProvider):
             settings=self.settings,
         )
         log.debug("validating %s against %s", vendor.kind, vendor.vendor)
-        if isinstance(vendor, RefreshTokenKind):
-            try:
-                validation = vendor.renew(spec, session, carry or Carry())
-            except ExchangedUnproven as unproven:
-                for value in unproven.carried.values():
-                    redactor.add(value)
-                raise
+        if isinstance(vendor, RefreshTokenKind):  # its grant registers every token it issues
+            validation = vendor.renew(spec, session, carry or Carry())
         else:
             validation = vendor.validate(spec, session)
         for value in validation.carried.values():
@@ -232,9 +227,10 @@ class CredentialProvider(ResourceProvider):
         itself proved the app and the refresh token, so the credential stays valid (identity as
         last known) unless the vendor rejected the new access token."""
         rejected = isinstance(unproven.cause, CredentialRejected)
-        identity = props.get("identity") if isinstance(props.get("identity"), dict) else {}
+        stored = props.get("identity")
+        identity: dict[str, str] = dict(stored) if isinstance(stored, dict) else {}
         validation = Validation(
-            identity=dict(identity or {}), expires_at=unproven.expires_at, carried=unproven.carried
+            identity=identity, expires_at=unproven.expires_at, carried=unproven.carried
         )
         reason = redactor(
             "the refresh token was exchanged and its successor saved, but proving the identity "
