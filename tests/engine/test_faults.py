@@ -356,6 +356,34 @@ def is_pulumi_up(argv: list[bytes]) -> bool:
     return bool(argv) and argv[0].endswith(b"/pulumi") and b"up" in argv
 
 
+def checkpoint_settled(stack: EngineStack, credentials: int) -> Callable[[], bool]:
+    """True once the checkpoint file holds ``credentials`` of ours and has not changed for a
+    second. The kill must not land inside a checkpoint write: the file backend replaces the
+    checkpoint atomically, but rewrites its `.json.attrs` sidecar in place (gocloud fileblob's
+    setAttrs), so a CLI killed there leaves an empty sidecar and every later read fails with
+    "failed to load checkpoint: EOF" (seen in CI; the README's recovery for a killed job)."""
+    seen: list[tuple[int, int]] = []
+    since = [time.monotonic()]
+
+    def settled() -> bool:
+        try:
+            path = stack.state_file()
+            attrs = path.with_name(path.name + ".attrs")
+            mark = (path.stat().st_mtime_ns, attrs.stat().st_mtime_ns)
+            latest = json.loads(path.read_text())["checkpoint"].get("latest") or {}
+        except (AssertionError, OSError, ValueError, KeyError):
+            return False
+        ours = [r for r in latest.get("resources") or [] if "vendor-credentials:" in r["type"]]
+        if len(ours) < credentials or attrs.stat().st_size == 0:
+            return False
+        if not seen or seen[-1] != mark:
+            seen.append(mark)
+            since[0] = time.monotonic()
+        return time.monotonic() - since[0] >= 1.0
+
+    return settled
+
+
 def hang_started(emulator: Emulator) -> Callable[[], bool]:
     return lambda: any(record.fault == "hang" for record in emulator.requests)
 
@@ -433,6 +461,7 @@ def test_a_cli_killed_mid_create_leaves_a_pending_create_that_refresh_clears(
 
     running = ChildUp(name, creds, engine, stack.stack.get_all_config())
     wait_for("the hung request", hang_started(emulator), 120)
+    wait_for("the other creates' checkpoint", checkpoint_settled(stack, len(creds) - 1), 120)
     clis, plugins = our_processes(is_pulumi_up), our_processes(is_dynamic_provider)
     assert clis and plugins
     for pid in clis + plugins:  # the plugin too: it would outlive its CLI as an orphan
