@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -136,10 +137,13 @@ def resolve_stacks(
     try:
         listing = json.loads(cli.run("stack", "ls", "--all", "--json") or "[]")
     except CliFailure as exc:
-        raise AuditError(
-            f"could not list the stacks on {cli.backend}: {exc}. Check PULUMI_BACKEND_URL or "
-            "--backend-url (e.g. file:///path/to/state), or run `pulumi login`"
-        ) from None
+        direct = _direct_refs(names, project)
+        if direct is None:
+            raise AuditError(_unlisted(cli.backend, str(exc))) from None
+        # One unreadable stack (e.g. a job killed mid-save) must not hide the healthy ones.
+        warning = f"{_unlisted(cli.backend, str(exc))}; reading the named stacks directly"
+        print(f"vendor-credentials audit: warning: {warning}", file=sys.stderr)
+        return direct
     except ValueError:
         raise AuditError("`pulumi stack ls --json` printed something that is not JSON") from None
     known = [str(e.get("name")) for e in listing if isinstance(e, dict) and e.get("name")]
@@ -163,6 +167,44 @@ def resolve_stacks(
             "stacks of one project, e.g. with --project NAME"
         )
     return (project or projects.pop() or "?"), resolved
+
+
+def _eof_hint(error: str) -> str:
+    """What a bare ``EOF`` from the CLI means on a self-managed backend, and its fix."""
+    if not error.rstrip().endswith("EOF"):
+        return ""
+    return (
+        " (on a file:// backend, an empty `.pulumi/stacks/<project>/<stack>.json.attrs` left by "
+        "a killed job causes this: delete that empty file)"
+    )
+
+
+def _unlisted(backend: str, error: str) -> str:
+    return (
+        f"could not list the stacks on {backend}: {error}{_eof_hint(error)}. Check "
+        "PULUMI_BACKEND_URL or "
+        "--backend-url (e.g. file:///path/to/state), or run `pulumi login`"
+    )
+
+
+def _direct_refs(
+    names: Sequence[str], project: str | None
+) -> tuple[str, list[tuple[str, str]]] | None:
+    """The self-managed backends' references (``organization/<project>/<stack>``) of the stacks
+    asked for, when every one names its project; None when one does not."""
+    resolved: list[tuple[str, str]] = []
+    projects: set[str] = set()
+    for name in dict.fromkeys(names):
+        named_project, stack = _split_ref(name)
+        owner = named_project or project
+        if owner is None:
+            return None
+        ref = name if name.count("/") >= 2 else f"organization/{owner}/{stack}"
+        resolved.append((name, ref))
+        projects.add(owner)
+    if len(projects) > 1:
+        return None
+    return projects.pop(), resolved
 
 
 def _matches(ref: str, name: str, project: str | None) -> bool:
@@ -204,7 +246,9 @@ def read_stack(
                 "stack's secrets: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) "
                 "to its passphrase, or leave out --live to audit from state without decrypting"
             ) from None
-        raise AuditError(f"could not read the state of stack '{name}': {text}") from None
+        raise AuditError(
+            f"could not read the state of stack '{name}': {text}{_eof_hint(text)}"
+        ) from None
     except ValueError:
         raise AuditError(f"`pulumi stack export` of '{name}' did not print JSON") from None
     deployment = (exported.get("deployment") or {}) if isinstance(exported, dict) else {}
