@@ -206,3 +206,30 @@ def test_help_names_the_redirect_rule() -> None:
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
     assert "must be exactly --callback-url" in text and "HELPSCOUT_APP_SECRET" in text
+
+
+def test_login_apps_are_found_for_exactly_the_refresh_token_kinds() -> None:
+    from vendor_credentials.core.carry import RefreshTokenKind
+    from vendor_credentials.core.registry import all_kinds, kind_for
+    from vendor_credentials.login.app import app_for, login_vendors
+
+    vendors = login_vendors()
+    assert vendors == sorted({d.vendor for d in all_kinds() if isinstance(d, RefreshTokenKind)})
+    for vendor in vendors:
+        app = app_for(vendor)
+        assert app.vendor == vendor
+        declaration = kind_for(app.kind)
+        assert isinstance(declaration, RefreshTokenKind) and declaration.vendor == vendor
+    with pytest.raises(LoginError, match=f"available: {', '.join(vendors)}"):
+        app_for("no-such-vendor")
+
+
+def test_help_names_every_app_found() -> None:
+    from vendor_credentials.login.app import app_for, login_vendors
+
+    done = _cli("login", "--help", env=dict(os.environ))
+    text = " ".join(done.stdout.split())
+    for vendor in login_vendors():
+        app = app_for(vendor)
+        assert f"{vendor}: an app created in {app.title}" in text
+        assert app.secret_env in text and f"{app.kind}(refresh_token=" in text

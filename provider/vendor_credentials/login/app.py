@@ -1,22 +1,28 @@
 """What ``login`` needs to know about one vendor's OAuth2 authorization-code app.
 
-A vendor module declares one ``AuthorizationCodeApp`` (URLs, the environment variable of the
-client secret, where the redirect URL is set, and how to ask who authorised); the flow itself
-(state, callback, exchange, storing the refresh token) is the same for every vendor.
+A vendor package declares one ``AuthorizationCodeApp`` as ``LOGIN_APP`` in its ``login`` module
+(``vendor_credentials.<vendor>.login``: URLs, the environment variable of the client secret, where
+the redirect URL is set, the kind its refresh token seeds, and how to ask who authorised); the flow
+itself (state, callback, exchange, storing the refresh token) is the same for every vendor. The
+vendors with an app are found from those modules, without importing them, so the CLI's parser
+stays cheap to build.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from ..core.errors import VendorError
 from ..core.http import Reply, RetryAfter, Session
 from ..core.redact import Redactor
+from ..core.registry import PACKAGE, vendor_names
 from .callback import LoginError
 
 
@@ -31,14 +37,15 @@ class Grant:
 
 @dataclass(frozen=True)
 class AuthorizationCodeApp:
-    vendor: str  # "helpscout": the word after `login`
-    title: str  # "Help Scout"
+    vendor: str  # "acme": the word after `login`, its vendor package's name
+    title: str  # "Acme", as people name the vendor
+    kind: str  # the RefreshTokenKind whose seed input the refresh token is ("acme.Authorization")
     authorize_origin: str  # where the consent page lives
     authorize_path: str
     api_origin: str  # token endpoint and identity probe
     token_path: str
     secret_env: str  # environment variable holding the client secret
-    client_id_label: str  # "App ID"
+    client_id_label: str  # "App ID": the client id as the vendor's pages name it
     client_secret_label: str  # "App Secret"
     redirect_setting: str  # where the user registers the redirect URL
     retry_after: RetryAfter
@@ -115,17 +122,29 @@ class AuthorizationCodeApp:
         )
 
 
-def app_for(vendor: str) -> AuthorizationCodeApp:
-    """The app declaration of ``vendor`` (its module is imported on first use)."""
-    module_name = LOGIN_APPS.get(vendor)
-    if module_name is None:
-        raise LoginError(
-            f"no authorization-code login for '{vendor}'; "
-            f"available: {', '.join(sorted(LOGIN_APPS))}"
+LOGIN_MODULE = "login"  # the module of a vendor package that declares its LOGIN_APP
+
+
+def login_vendors() -> list[str]:
+    """The vendors whose package has a ``login`` module, none of them imported."""
+    package = importlib.import_module(PACKAGE)
+    return [
+        vendor
+        for vendor in vendor_names()
+        if any(
+            info.name == LOGIN_MODULE
+            for info in pkgutil.iter_modules([str(Path(p) / vendor) for p in package.__path__])
         )
-    app: AuthorizationCodeApp = importlib.import_module(module_name).LOGIN_APP
+    ]
+
+
+def app_for(vendor: str) -> AuthorizationCodeApp:
+    """The app declaration of ``vendor`` (its package is imported on first use)."""
+    vendors = login_vendors()
+    if vendor not in vendors:
+        raise LoginError(
+            f"no authorization-code login for '{vendor}'; available: {', '.join(vendors)}"
+        )
+    module = importlib.import_module(f"{PACKAGE}.{vendor}.{LOGIN_MODULE}")
+    app: AuthorizationCodeApp = module.LOGIN_APP
     return app
-
-
-# vendor -> module that defines LOGIN_APP
-LOGIN_APPS: dict[str, str] = {"helpscout": "vendor_credentials.login.helpscout_app"}

@@ -99,7 +99,7 @@ def _stack_config(args: argparse.Namespace) -> StackConfig:
         raise LoginError(str(exc)) from None
     key = args.config_key.strip()
     if not key or any(c.isspace() for c in key):
-        raise LoginError("--config-key must be one word, e.g. helpscoutRefreshToken")
+        raise LoginError("--config-key must be one word, e.g. acmeRefreshToken")
     return StackConfig(pulumi, args.stack, key, Path(args.cwd).resolve(), cli_env())
 
 

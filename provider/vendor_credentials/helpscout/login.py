@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from ..core.errors import VendorError
 from ..core.http import RetryAfter, Session
-from .app import AuthorizationCodeApp
-from .callback import LoginError
+from ..login.app import AuthorizationCodeApp
+from ..login.callback import LoginError
 
 
 def _whoami(session: Session, origin: str, access_token: str) -> Mapping[str, str]:
@@ -50,6 +50,7 @@ def _describe(who: Mapping[str, str]) -> str:
 LOGIN_APP = AuthorizationCodeApp(
     vendor="helpscout",
     title="Help Scout",
+    kind="helpscout.MailboxAuthorization",
     authorize_origin="https://secure.helpscout.net",
     authorize_path="/authentication/authorizeClientApplication",
     api_origin="https://api.helpscout.net",
