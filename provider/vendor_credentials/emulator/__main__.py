@@ -39,20 +39,37 @@ CONTROLS: tuple[tuple[str, str, str], ...] = (
     ("GET", "requests", "the request log (method, path, vendor, status, credential; no secrets)"),
     ("GET", "stats", "connections, requests, pending faults"),
 )
-KEY_MEANING = (
-    "K (key) names a credential: its seed name below (e.g. intercom_eu), one of its ids "
-    "(app_id, client_id), its secret, or an access token the emulator issued"
-)
 
 
 def _is_secret(field: str) -> bool:
     return field.endswith(("secret", "token", "key"))
 
 
+def _example_seed() -> str:
+    """The first seeded credential's name, for the examples in help and banner."""
+    return next(iter(DEMO_CREDENTIALS), "NAME")
+
+
+def _example_secret() -> str:
+    """``NAME.FIELD`` of the first seeded secret, for the ``--print-secret`` examples."""
+    for name, values in DEMO_CREDENTIALS.items():
+        for field in values:
+            if _is_secret(field):
+                return f"{name}.{field}"
+    return "NAME.FIELD"
+
+
+def _key_meaning() -> str:
+    return (
+        f"K (key) names a credential: its seed name below (e.g. {_example_seed()}), one of its "
+        "ids (app_id, client_id), its secret, or an access token the emulator issued"
+    )
+
+
 def _epilog() -> str:
     routes = "\n".join(f"  {m:4} /_emulator/{r:11} {text}" for m, r, text in CONTROLS)
     return (
-        f"control routes (JSON; not logged, limited or delayed):\n{routes}\n\n{KEY_MEANING}.\n"
+        f"control routes (JSON; not logged, limited or delayed):\n{routes}\n\n{_key_meaning()}.\n"
         "F (fault): " + ", ".join(f.value for f in Fault) + ".\n"
         "seed names: " + ", ".join(DEMO_CREDENTIALS) + " (--print-secret NAME.FIELD shows one)"
     )
@@ -77,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--print-secret",
         metavar="NAME.FIELD",
-        help="print one seeded value (e.g. intercom_eu.access_token) and exit; no server",
+        help=f"print one seeded value (e.g. {_example_secret()}) and exit; no server",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the URL on start")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to vendor requests")
@@ -135,11 +152,11 @@ def banner(base_url: str, seeded: bool) -> str:
             lines.append(f"  {name}: {plain} ; secret: {hidden}".replace(":  ;", ": ;"))
         lines.append(
             "read a secret: vendor-credentials emulator --print-secret NAME.FIELD "
-            "(e.g. intercom_eu.access_token)"
+            f"(e.g. {_example_secret()})"
         )
     lines.append(f"controls: {base_url}/_emulator/<route> (see --help), e.g.")
     lines.append(
-        f"  curl -X POST {base_url}/_emulator/revoke -d '{{\"key\": \"intercom_eu\"}}'"
+        f"  curl -X POST {base_url}/_emulator/revoke -d '{{\"key\": \"{_example_seed()}\"}}'"
     )
     lines.append("  routes: " + " ".join(route for _, route, _ in CONTROLS))
     return "\n".join(lines) + "\n"

@@ -2,8 +2,8 @@
 
 ``python -m vendor_credentials.native.example --write`` refreshes the committed file (a test fails
 when it differs). Names are systematic so tests and users can derive them: the resource of kind
-``intercom.AccessToken`` is ``intercomAccessToken``; its input ``accessToken`` comes from stack
-config ``intercomAccessTokenAccessToken``; its outputs are exported as ``<resource>Status`` and
+``acme.ApiToken`` is ``acmeApiToken``; its input ``apiToken`` comes from stack config
+``acmeApiTokenApiToken``; its outputs are exported as ``<resource>Status`` and
 ``<resource>Identity``.
 """
 
@@ -32,12 +32,12 @@ description: Third-party API credentials, proved by their vendors and kept encry
 
 
 def resource_name(info: KindInfo) -> str:
-    """``intercom.AccessToken`` -> ``intercomAccessToken``."""
+    """``acme.ApiToken`` -> ``acmeApiToken``."""
     return info.vendor + info.kind.split(".", 1)[1]
 
 
 def config_key(info: KindInfo, field: str) -> str:
-    """The stack config key one input comes from (``intercomAccessTokenRegion``)."""
+    """The stack config key one input comes from (``acmeApiTokenRegion``)."""
     if field in SHARED:
         return camel(field)
     name = camel(field)

@@ -29,16 +29,16 @@ def camel(name: str) -> str:
 class KindInfo:
     """One credential kind as the plugin sees it."""
 
-    kind: str  # registry kind, e.g. "intercom.AccessToken" (stored in state, never renamed)
-    vendor: str  # "intercom"
-    title: str  # "Intercom access token"
+    kind: str  # registry kind, e.g. "acme.ApiToken" (stored in state, never renamed)
+    vendor: str  # "acme"
+    title: str  # "Acme API token"
     doc: str  # the kind's documentation (its resource class docstring)
     inputs: type[CredentialInputs]
     carried: tuple[Carried, ...] = ()  # outputs carried between operations (secret ones hidden)
 
     @property
     def token(self) -> str:
-        """``vendor-credentials:intercom:AccessToken``."""
+        """``vendor-credentials:acme:ApiToken``."""
         return f"{PACKAGE}:{self.vendor}:{self.kind.split('.', 1)[1]}"
 
     @property

@@ -24,10 +24,11 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.json"
 STRING: dict[str, Any] = {"type": "string"}
 STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 
-# What every credential reports besides its inputs (the dynamic resources' outputs, camelCased).
+# What every credential reports besides its inputs (the dynamic resources' outputs, camelCased);
+# ``{vendor}`` and ``{kind}`` are the resource's own.
 RESULTS: dict[str, tuple[dict[str, Any], str]] = {
-    "vendor": (STRING, "The vendor, e.g. `intercom`."),
-    "kind": (STRING, "The credential kind, e.g. `intercom.AccessToken` (stable, kept in state)."),
+    "vendor": (STRING, "The vendor: `{vendor}`."),
+    "kind": (STRING, "The credential kind: `{kind}` (stable, kept in state)."),
     "status": (STRING, "`valid`, or `invalid` once a refresh found the vendor rejecting it."),
     "status_reason": (STRING, "Why the vendor rejected it (never the secret); empty when valid."),
     "identity": (
@@ -90,6 +91,7 @@ def resource_spec(info: KindInfo) -> dict[str, Any]:
         stored = REQUESTED_PREFIX + name if name in OUTPUT_NAMES else name
         outputs[camel(stored)] = inputs[camel(name)]
     for name, (kind, words) in RESULTS.items():
+        words = words.format(vendor=info.vendor, kind=info.kind)
         outputs[camel(name)] = {**kind, "description": words}
     for item in info.carried:
         outputs[camel(item.name)] = {**STRING, "description": item.description}
