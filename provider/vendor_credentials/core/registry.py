@@ -22,6 +22,9 @@ PACKAGE = "vendor_credentials"
 MACHINERY = frozenset(
     {"cli", "demo", "engine", "langhost", "audit", "core", "emulator", "login", "native"}
 )
+# A vendor package's module that declares its ``login`` app (``login/app.py``), never a kind: not
+# imported with the kinds, so a provider resolving them does not load the login machinery.
+LOGIN_MODULE = "login"
 
 _kinds: dict[str, CredentialKind] = {}
 _lock = threading.Lock()
@@ -32,7 +35,7 @@ def _register(vendor: ModuleType) -> None:
     name = vendor.__name__.rpartition(".")[2]
     modules = [vendor]
     for info in pkgutil.iter_modules(getattr(vendor, "__path__", [])):
-        if not info.name.startswith("_"):
+        if not info.name.startswith("_") and info.name != LOGIN_MODULE:
             modules.append(importlib.import_module(f"{vendor.__name__}.{info.name}"))
     for module in modules:
         for value in list(vars(module).values()):

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from ..core.errors import VendorError
 from ..core.http import Reply, RetryAfter, Session
 from ..core.redact import Redactor
-from ..core.registry import PACKAGE, vendor_names
+from ..core.registry import LOGIN_MODULE, PACKAGE, vendor_names
 from .callback import LoginError
 
 
@@ -120,9 +120,6 @@ class AuthorizationCodeApp:
             f"{self.title} refused the authorization code ({reply.endpoint} -> HTTP "
             f"{reply.status}: {reason}): nothing was written; {hint}"
         )
-
-
-LOGIN_MODULE = "login"  # the module of a vendor package that declares its LOGIN_APP
 
 
 def login_vendors() -> list[str]:
