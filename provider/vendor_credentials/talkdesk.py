@@ -9,9 +9,7 @@ kept.
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from .core import flows
 from .core.http import RetryAfter, Session
@@ -26,25 +24,6 @@ class ClientCredentialInputs(CredentialInputs):
     client_secret: Secret
     region: Annotated[Literal["us", "eu", "ca"], REPLACES] = "us"
     scopes: Scopes | None = None
-
-
-def _jwt_claims(token: str) -> dict[str, Any]:
-    """The JWT payload, for display only (no signature check): empty when it is not a JWT."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return {}
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:
-        return {}
-    return claims if isinstance(claims, dict) else {}
-
-
-def _claimed_scopes(claims: dict[str, Any]) -> tuple[str, ...]:
-    scp = claims.get("scp")
-    if isinstance(scp, str):
-        scp = scp.split()
-    return tuple(sorted({str(s) for s in scp})) if isinstance(scp, list) else ()
 
 
 class ClientCredentialKind(CredentialKind):
@@ -105,8 +84,8 @@ class ClientCredentialKind(CredentialKind):
             scopes=spec.scopes,
             client_auth="basic",
         )
-        claims = _jwt_claims(token.access_token)
-        scopes = token.scopes if token.scopes is not None else _claimed_scopes(claims)
+        claims = flows.jwt_claims(token.access_token)
+        scopes = token.scopes if token.scopes is not None else flows.claimed_scopes(claims)
         account = str(claims.get("acc") or "")
         if account and account != spec.account_name:
             raise self.mismatch(

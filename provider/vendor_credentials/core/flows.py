@@ -7,6 +7,8 @@ token with the redactor before it can appear anywhere, and turn answers into typ
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -216,3 +218,23 @@ def identity_from(
 ) -> dict[str, str]:
     """``{output name: text at pointer}`` for every declared field (all of them required)."""
     return {name: field_text(kind, reply, body, pointer) for name, pointer in fields.items()}
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    """A JWT's payload, for display only (no signature check): empty when it is not a JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def claimed_scopes(claims: dict[str, Any]) -> tuple[str, ...]:
+    """The scopes a JWT's ``scp`` claim grants (a list, or a space-separated string), sorted."""
+    scp = claims.get("scp")
+    if isinstance(scp, str):
+        scp = scp.split()
+    return tuple(sorted({str(s) for s in scp})) if isinstance(scp, list) else ()
