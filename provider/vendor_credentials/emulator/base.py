@@ -227,13 +227,20 @@ def text_field(data: Mapping[str, Any], name: str) -> str:
 @dataclass
 class Credential:
     """A credential an emulated API knows. Subclasses are dataclasses with the vendor's fields
-    (``revoked`` and ``label`` come last in their constructors, by keyword)."""
+    (``revoked`` and ``label`` come last in their constructors, by keyword) that name, as class
+    keywords, the ``Api.name`` serving them, the field ``rotate`` replaces and the field requests
+    find them by (may be the secret):
+    ``class AcmeKey(Credential, api="acme", secret="api_key", lookup="api_key")``."""
 
     api: ClassVar[str]  # the ``Api.name`` serving it
     secret_field: ClassVar[str]  # the attribute ``rotate`` replaces
     lookup_field: ClassVar[str]  # the attribute requests find it by (may be the secret)
     revoked: bool = field(default=False, kw_only=True)  # ``revoke`` sets it
     label: str | None = field(default=None, kw_only=True)  # the seed's name (``revoke`` takes it)
+
+    def __init_subclass__(cls, *, api: str, secret: str, lookup: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.api, cls.secret_field, cls.lookup_field = api, secret, lookup
 
     @property
     def lookup(self) -> str:

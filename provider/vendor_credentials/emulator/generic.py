@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 from ..generic import ApiKeyKind, OAuth2ClientCredentialsKind
 from .base import (
@@ -37,12 +37,8 @@ TOKEN_TTL: Final = 3600
 
 
 @dataclass
-class GenericKey(Credential):
+class GenericKey(Credential, api="generic", secret="api_key", lookup="api_key"):
     """An API key and how it must be presented."""
-
-    api: ClassVar[str] = "generic"
-    secret_field: ClassVar[str] = "api_key"
-    lookup_field: ClassVar[str] = "api_key"
 
     api_key: str
     auth: str = "bearer"  # bearer | basic | header
@@ -53,12 +49,8 @@ class GenericKey(Credential):
 
 
 @dataclass
-class GenericClient(Credential):
+class GenericClient(Credential, api="generic", secret="client_secret", lookup="client_id"):
     """An OAuth2 client (client credentials grant) and what its probe answers."""
-
-    api: ClassVar[str] = "generic"
-    secret_field: ClassVar[str] = "client_secret"
-    lookup_field: ClassVar[str] = "client_id"
 
     client_id: str
     client_secret: str

@@ -60,12 +60,8 @@ class HelpScoutUser:
 
 
 @dataclass
-class HelpScoutApp(Credential):
+class HelpScoutApp(Credential, api="helpscout_mailbox", secret="app_secret", lookup="app_id"):
     """A Help Scout Mailbox OAuth app (client_credentials flow)."""
-
-    api: ClassVar[str] = "helpscout_mailbox"
-    secret_field: ClassVar[str] = "app_secret"
-    lookup_field: ClassVar[str] = "app_id"
 
     app_id: str
     app_secret: str
@@ -96,12 +92,8 @@ class DocsSite:
 
 
 @dataclass
-class DocsKey(Credential):
+class DocsKey(Credential, api="helpscout_docs", secret="api_key", lookup="api_key"):
     """A Help Scout Docs API key (HTTP Basic user, password ignored)."""
-
-    api: ClassVar[str] = "helpscout_docs"
-    secret_field: ClassVar[str] = "api_key"
-    lookup_field: ClassVar[str] = "api_key"
 
     api_key: str
     sites: list[DocsSite]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import html
 import secrets
 from dataclasses import dataclass, field
-from typing import ClassVar, Final
+from typing import Final
 from urllib.parse import parse_qs, urlencode
 
 from .base import Context, Credential, Reply, Request, Store, json_reply, oauth_error, stable_int
@@ -40,12 +40,10 @@ DEFAULT_REDIRECT: Final = "http://localhost:8765/callback"
 
 
 @dataclass
-class HelpScoutAuthorization(Credential):
+class HelpScoutAuthorization(
+    Credential, api="helpscout_mailbox", secret="refresh_token", lookup="authorization_id"
+):
     """One user's consent to one app: its code, then its chain of refresh tokens."""
-
-    api: ClassVar[str] = "helpscout_mailbox"
-    secret_field: ClassVar[str] = "refresh_token"
-    lookup_field: ClassVar[str] = "authorization_id"
 
     authorization_id: str
     app_id: str

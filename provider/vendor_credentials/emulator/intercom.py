@@ -11,7 +11,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final, Literal
 
 from ..intercom import AccessTokenKind
 from .base import (
@@ -59,12 +59,8 @@ class IntercomWorkspace:
 
 
 @dataclass
-class IntercomToken(Credential):
+class IntercomToken(Credential, api="intercom", secret="token", lookup="token"):
     """An Intercom access token bound to one hosting region."""
-
-    api: ClassVar[str] = "intercom"
-    secret_field: ClassVar[str] = "token"
-    lookup_field: ClassVar[str] = "token"
 
     token: str
     region: Region

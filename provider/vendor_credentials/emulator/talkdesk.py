@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 from ..talkdesk import ClientCredentialKind
 from .base import (
@@ -37,12 +37,8 @@ TOKEN_TTL: Final = 600
 
 
 @dataclass
-class TalkdeskClient(Credential):
+class TalkdeskClient(Credential, api="talkdesk", secret="client_secret", lookup="client_id"):
     """A Talkdesk OAuth client (client_credentials with Basic client auth)."""
-
-    api: ClassVar[str] = "talkdesk"
-    secret_field: ClassVar[str] = "client_secret"
-    lookup_field: ClassVar[str] = "client_id"
 
     account: str
     client_id: str

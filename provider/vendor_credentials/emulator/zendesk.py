@@ -32,12 +32,8 @@ from .base import (
 
 
 @dataclass
-class ZendeskAgent(Credential):
+class ZendeskAgent(Credential, api="zendesk", secret="api_token", lookup="api_token"):
     """An account's API token and the agent who uses it."""
-
-    api: ClassVar[str] = "zendesk"
-    secret_field: ClassVar[str] = "api_token"
-    lookup_field: ClassVar[str] = "api_token"
 
     api_token: str
     subdomain: str
