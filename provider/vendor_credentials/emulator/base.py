@@ -22,8 +22,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from ..core.kind import Sample
 
 HUGE_BODY_BYTES: Final = 2 * 1024 * 1024  # twice the client's default limit
 # Modules of this package that are machinery, not a vendor's emulator.
@@ -165,6 +168,12 @@ def parse_auth(headers: Mapping[str, str]) -> Auth:
     if scheme == "bearer":
         return Auth("bearer", token=value)
     return Auth(scheme, token=value)
+
+
+def bearer_token(ctx: Context, request: Request, api: str) -> IssuedToken | None:
+    """The live access token of ``api`` a request presents as Bearer (None: absent or dead)."""
+    auth = parse_auth(request.headers)
+    return ctx.store.valid_token(api, auth.token, ctx.now) if auth.scheme == "bearer" else None
 
 
 def parse_params(request: Request) -> dict[str, str]:
@@ -375,13 +384,20 @@ class Api:
     nominal_limit: ClassVar[int] = 1000  # shown in headers when no rate limit is configured
     options: ClassVar[Mapping[str, Any]] = {}  # option name -> default, e.g. answer variants
     version_header: ClassVar[str | None] = None  # logged per request when the API is versioned
+    samples: ClassVar[Sequence[Sample]] = ()  # the kinds' samples ``seed`` loads
 
     def check_option(self, name: str, value: Any) -> Any:
         """An option's value as the API uses it; ValueError when it cannot be one."""
         return value
 
     def seed(self, store: Store) -> None:
-        """Load the deterministic demo credentials."""
+        """Load the deterministic demo credentials: each sample, labelled with its name."""
+        for sample in self.samples:
+            store.add(self.add({**self.seed_fields(sample), "label": sample.name}))
+
+    def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
+        """The fields ``add`` takes for a sample (by default its inputs and vendor data)."""
+        return {**sample.inputs, **sample.vendor_data}
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         """A credential from keyword fields (the Python API) or a JSON object (the admin API)."""

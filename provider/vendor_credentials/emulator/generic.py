@@ -24,6 +24,7 @@ from .base import (
     Request,
     Route,
     Store,
+    bearer_token,
     json_reply,
     new_secret,
     oauth_error,
@@ -117,10 +118,9 @@ def _token(ctx: Context, request: Request) -> Reply:
 
 def _oauth_me(ctx: Context, request: Request) -> Reply:
     """`GET /generic/oauth/me`: the organisation behind a live bearer token."""
-    auth = parse_auth(request.headers)
-    record = ctx.store.valid_token("generic", auth.token, ctx.now) if auth.token else None
-    client = ctx.store.get("generic", record.owner) if record else None
-    if not isinstance(client, GenericClient) or auth.scheme != "bearer":
+    record = bearer_token(ctx, request, GenericClient.api)
+    client = ctx.store.get(GenericClient.api, record.owner) if record else None
+    if not isinstance(client, GenericClient):
         return _unauthorized("Invalid access token")
     return json_reply(200, client.answer)
 
@@ -132,10 +132,7 @@ class GenericApi(Api):
         Route("POST", "/generic/oauth/token", _token, token_endpoint=True),
         Route("GET", "/generic/oauth/me", _oauth_me),
     )
-
-    def seed(self, store: Store) -> None:
-        for sample in (*ApiKeyKind.samples, *OAuth2ClientCredentialsKind.samples):
-            store.add(self.add({**sample.inputs, **sample.vendor_data, "label": sample.name}))
+    samples = (*ApiKeyKind.samples, *OAuth2ClientCredentialsKind.samples)
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         answer = copy.deepcopy(dict(fields.get("answer") or {}))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
+from ..core.kind import Sample
 from ..helpscout import DocsApiKeyKind, MailboxAuthorizationKind, MailboxCredentialKind
 from .base import (
     Api,
@@ -24,6 +25,7 @@ from .base import (
     Request,
     Route,
     Store,
+    bearer_token,
     digest,
     json_reply,
     oauth_error,
@@ -141,12 +143,7 @@ def _authorize(ctx: Context, request: Request) -> Reply:
 
 def _users_me(ctx: Context, request: Request) -> Reply:
     """`GET /v2/users/me`: the owner of the app the bearer token was issued to."""
-    auth = parse_auth(request.headers)
-    record = (
-        ctx.store.valid_token(HelpScoutApp.api, auth.token, ctx.now)
-        if auth.scheme == "bearer"
-        else None
-    )
+    record = bearer_token(ctx, request, HelpScoutApp.api)
     from .helpscout_authorization import user_of
 
     owner = ctx.store.get(HelpScoutApp.api, record.owner) if record else None
@@ -188,6 +185,7 @@ class MailboxApi(Api):
         "helpscout_single_use_refresh": True,  # a refresh token works once
         "helpscout_token_ttl": TOKEN_TTL,  # seconds an authorization-code access token lasts
     }
+    samples = MailboxCredentialKind.samples
 
     def check_option(self, name: str, value: Any) -> Any:
         if name == "helpscout_consent":
@@ -202,32 +200,29 @@ class MailboxApi(Api):
         return int(value)
 
     def seed(self, store: Store) -> None:
-        for sample in MailboxCredentialKind.samples:
-            ident = sample.identity
-            user = HelpScoutUser(
-                id=int(ident["user_id"]),
-                company_id=int(ident["company_id"]),
-                email=ident["email"],
-                role=ident["role"],
-                **sample.vendor_data,
-            )
-            store.add(self.add({**sample.inputs, "user": user, "label": sample.name}))
+        """The apps, then each authorisation sample's app and its consent."""
+        super().seed(store)
         from .helpscout_authorization import seeded
 
         for sample in MailboxAuthorizationKind.samples:
-            ident = sample.identity
-            user = HelpScoutUser(
-                id=int(ident["user_id"]),
-                company_id=int(ident["company_id"]),
-                email=ident["email"],
-                **sample.vendor_data,
-            )
-            app = self.add({**sample.inputs, "user": user})
-            assert isinstance(app, HelpScoutApp)
+            app = self.add(self.seed_fields(sample))
             store.add(app)
             store.add(seeded(sample.name, str(sample.inputs["refresh_token"]), app))
 
-    def add(self, fields: Mapping[str, Any]) -> Credential:
+    def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
+        """A sample's app and the user its identity (and vendor data) describe."""
+        ident = sample.identity
+        reported: dict[str, Any] = {"role": ident["role"]} if "role" in ident else {}
+        user = HelpScoutUser(
+            id=int(ident["user_id"]),
+            company_id=int(ident["company_id"]),
+            email=ident["email"],
+            **reported,
+            **sample.vendor_data,
+        )
+        return {**sample.inputs, "user": user}
+
+    def add(self, fields: Mapping[str, Any]) -> HelpScoutApp:
         app_id = text_field(fields, "app_id")
         return HelpScoutApp(
             app_id,
@@ -317,23 +312,23 @@ class DocsApi(Api):
     routes = (Route("GET", "/v1/sites", _sites),)
     nominal_limit = 200
     options: ClassVar[Mapping[str, Any]] = {"docs_wrapped": True}
+    samples = DocsApiKeyKind.samples
 
     def check_option(self, name: str, value: Any) -> Any:
         return bool(value)
 
-    def seed(self, store: Store) -> None:
-        for sample in DocsApiKeyKind.samples:
-            ident, data = sample.identity, sample.vendor_data
-            sites = [
-                DocsSite(site_id, sub, data["company_name"], cname=cname or None)
-                for site_id, sub, cname in zip(
-                    ident["site_ids"].split(","),
-                    ident["subdomains"].split(","),
-                    data["cnames"].split(","),
-                    strict=True,
-                )
-            ]
-            store.add(self.add({**sample.inputs, "sites": sites, "label": sample.name}))
+    def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
+        ident, data = sample.identity, sample.vendor_data
+        sites = [
+            DocsSite(site_id, sub, data["company_name"], cname=cname or None)
+            for site_id, sub, cname in zip(
+                ident["site_ids"].split(","),
+                ident["subdomains"].split(","),
+                data["cnames"].split(","),
+                strict=True,
+            )
+        ]
+        return {**sample.inputs, "sites": sites}
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         api_key = text_field(fields, "api_key")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from ..core.kind import Sample
 from ..intercom import AccessTokenKind
 from .base import (
     Api,
@@ -21,7 +22,6 @@ from .base import (
     Reply,
     Request,
     Route,
-    Store,
     digest,
     json_reply,
     parse_auth,
@@ -124,21 +124,20 @@ class IntercomApi(Api):
     routes = (Route("GET", "/me", _me),)
     nominal_limit = 1000
     version_header = "intercom-version"
+    samples = AccessTokenKind.samples
 
-    def seed(self, store: Store) -> None:
-        for sample in AccessTokenKind.samples:
-            ident = sample.identity
-            workspace = IntercomWorkspace(
-                admin_id=ident["admin_id"],
-                admin_email=ident["admin_email"],
-                admin_name="Acme Demo Admin",
-                id_code=ident["workspace_id"],
-                name=ident["workspace_name"],
-                timezone=sample.vendor_data.get("timezone", "UTC"),
-                created_at=1_650_000_000,
-            )
-            fields = {**sample.inputs, "workspace": workspace, "label": sample.name}
-            store.add(self.add(fields))
+    def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
+        ident = sample.identity
+        workspace = IntercomWorkspace(
+            admin_id=ident["admin_id"],
+            admin_email=ident["admin_email"],
+            admin_name="Acme Demo Admin",
+            id_code=ident["workspace_id"],
+            name=ident["workspace_name"],
+            timezone=sample.vendor_data.get("timezone", "UTC"),
+            created_at=1_650_000_000,
+        )
+        return {**sample.inputs, "workspace": workspace}
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         token = text_field(fields, "access_token")

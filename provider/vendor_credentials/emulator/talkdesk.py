@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ..core.kind import Sample
 from ..talkdesk import ClientCredentialKind
 from .base import (
     Api,
@@ -25,6 +26,7 @@ from .base import (
     Route,
     Store,
     b64url,
+    bearer_token,
     json_reply,
     oauth_error,
     parse_auth,
@@ -115,12 +117,7 @@ def _token(ctx: Context, request: Request) -> Reply:
 
 def _account(ctx: Context, request: Request) -> Reply:
     """`GET /account`: bearer JWT only (Basic is refused) and scope account:read."""
-    auth = parse_auth(request.headers)
-    record = (
-        ctx.store.valid_token(TalkdeskClient.api, auth.token, ctx.now)
-        if auth.scheme == "bearer"
-        else None
-    )
+    record = bearer_token(ctx, request, TalkdeskClient.api)
     client = ctx.store.get(TalkdeskClient.api, record.owner) if record else None
     if record is None or not isinstance(client, TalkdeskClient):
         return _error(401, "Unauthorized: a valid bearer access token is required")
@@ -144,20 +141,18 @@ class TalkdeskApi(Api):
         Route("GET", "/account", _account),
     )
     nominal_limit = 1000
+    samples = ClientCredentialKind.samples
 
-    def seed(self, store: Store) -> None:
-        for sample in ClientCredentialKind.samples:
-            ident = sample.identity
-            fields = {
-                **sample.inputs,
-                "account": sample.inputs["account_name"],
-                "scopes": ident["scopes"],
-                "account_id": ident["account_id"],
-                "company_name": ident["company_name"],
-                "timezone": sample.vendor_data.get("timezone", "UTC"),
-                "label": sample.name,
-            }
-            store.add(self.add(fields))
+    def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
+        ident = sample.identity
+        return {
+            **sample.inputs,
+            "account": sample.inputs["account_name"],
+            "scopes": ident["scopes"],
+            "account_id": ident["account_id"],
+            "company_name": ident["company_name"],
+            "timezone": sample.vendor_data.get("timezone", "UTC"),
+        }
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         account = text_field(fields, "account")

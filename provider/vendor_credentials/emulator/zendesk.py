@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
+from ..core.kind import Sample
 from ..zendesk import ApiTokenKind
 from .base import (
     Api,
@@ -101,14 +102,13 @@ class ZendeskApi(Api):
     routes = (Route("GET", "/api/v2/users/me.json", _me),)
     nominal_limit = 700
     options: ClassVar[Mapping[str, Any]] = {"zendesk_anonymous_on_bad_credentials": False}
+    samples = ApiTokenKind.samples
 
     def check_option(self, name: str, value: Any) -> Any:
         return bool(value)
 
-    def seed(self, store: Store) -> None:
-        for sample in ApiTokenKind.samples:
-            fields = {**sample.inputs, **sample.vendor_data, **sample.identity}
-            store.add(self.add({**fields, "label": sample.name}))
+    def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
+        return {**sample.inputs, **sample.vendor_data, **sample.identity}
 
     def add(self, fields: Mapping[str, Any]) -> Credential:
         token = text_field(fields, "api_token")
