@@ -387,8 +387,9 @@ class Api:
     samples: ClassVar[Sequence[Sample]] = ()  # the kinds' samples ``seed`` loads
 
     def check_option(self, name: str, value: Any) -> Any:
-        """An option's value as the API uses it; ValueError when it cannot be one."""
-        return value
+        """An option's value as the API uses it (its default's type); ValueError when it cannot
+        be one."""
+        return type(self.options[name])(value)
 
     def seed(self, store: Store) -> None:
         """Load the deterministic demo credentials: each sample, labelled with its name."""

@@ -193,11 +193,9 @@ class MailboxApi(Api):
             if text not in ("page", "approve", "deny") and not text.startswith("approve:"):
                 raise ValueError("helpscout_consent must be page, approve, approve:<email> or deny")
             return text
-        if name == "helpscout_single_use_refresh":
-            return bool(value)
         if name == "oauth_error_status" and int(value) not in (400, 401):
             raise ValueError("oauth_error_status must be 400 or 401")
-        return int(value)
+        return super().check_option(name, value)
 
     def seed(self, store: Store) -> None:
         """The apps, then each authorisation sample's app and its consent."""
@@ -313,9 +311,6 @@ class DocsApi(Api):
     nominal_limit = 200
     options: ClassVar[Mapping[str, Any]] = {"docs_wrapped": True}
     samples = DocsApiKeyKind.samples
-
-    def check_option(self, name: str, value: Any) -> Any:
-        return bool(value)
 
     def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
         ident, data = sample.identity, sample.vendor_data

@@ -104,9 +104,6 @@ class ZendeskApi(Api):
     options: ClassVar[Mapping[str, Any]] = {"zendesk_anonymous_on_bad_credentials": False}
     samples = ApiTokenKind.samples
 
-    def check_option(self, name: str, value: Any) -> Any:
-        return bool(value)
-
     def seed_fields(self, sample: Sample) -> Mapping[str, Any]:
         return {**sample.inputs, **sample.vendor_data, **sample.identity}
 
