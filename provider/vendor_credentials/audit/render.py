@@ -255,18 +255,23 @@ def _grid(
     ]
 
 
+def _credential_cells(row: Row, cred: Credential) -> tuple[str, ...]:
+    """What the table and the markdown show of a stack's credential: status, identity,
+    fingerprint, when it was validated and when it expires."""
+    return (
+        _status_text(cred),
+        identity_summary(cred),
+        cred.fingerprint or "-",
+        _when(cred.validated_at),
+        _expires_text(row, cred),
+    )
+
+
 def _table_lines(row: Row) -> list[tuple[str, ...]]:
     return [
         (stack, "MISSING", "", "", "", "")
         if cred is None
-        else (
-            stack,
-            _status_text(cred),
-            identity_summary(cred),
-            cred.fingerprint or "-",
-            _when(cred.validated_at),
-            _expires_text(row, cred),
-        )
+        else (stack, *_credential_cells(row, cred))
         for stack, cred in row.cells.items()
     ]
 
@@ -368,19 +373,8 @@ def markdown(report: Report) -> str:
     ]
     for row in report.rows:
         for stack, cred in row.cells.items():
-            if cred is None:
-                cells = [row.name, row.kind, stack, "**missing**", "", "", "", ""]
-            else:
-                cells = [
-                    row.name,
-                    row.kind,
-                    stack,
-                    _status_text(cred),
-                    identity_summary(cred),
-                    cred.fingerprint or "-",
-                    _when(cred.validated_at),
-                    _expires_text(row, cred),
-                ]
+            shown = _credential_cells(row, cred) if cred else ("**missing**", "", "", "", "")
+            cells = [row.name, row.kind, stack, *shown]
             out.append(
                 "| "
                 + " | ".join(
