@@ -320,7 +320,10 @@ class Session:
         import httpx
 
         try:
-            reply = self._send_once(client, method, url, endpoint, headers, data, auth)
+            request = client.build_request(method, url, headers=dict(headers or {}), data=data)
+            if auth is not None:
+                request = next(httpx.BasicAuth(*auth).auth_flow(request))
+            reply = self._send_once(client, request, endpoint)
         except httpx.TimeoutException as exc:
             return self._transient(endpoint, self._timeout_summary(exc))
         except httpx.ConnectError as exc:
@@ -386,21 +389,10 @@ class Session:
                 hint="point it at a readable PEM file of CA certificates",
             ) from None
 
-    def _send_once(
-        self,
-        client: httpx.Client,
-        method: str,
-        url: str,
-        endpoint: str,
-        headers: Mapping[str, str] | None,
-        data: Mapping[str, str] | None,
-        auth: tuple[str, str] | None,
-    ) -> Reply:
+    def _send_once(self, client: httpx.Client, request: httpx.Request, endpoint: str) -> Reply:
+        """Send a built request and read its answer within the size and time limits."""
         import httpx
 
-        request = client.build_request(method, url, headers=dict(headers or {}), data=data)
-        if auth is not None:
-            request = next(httpx.BasicAuth(*auth).auth_flow(request))
         response = client.send(request, stream=True)
         try:
             # A slow trickle must not keep an operation alive forever: the read timeout applies
