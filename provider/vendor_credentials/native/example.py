@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..core.registry import kind_for
+from .generated import print_or_write
 from .kinds import KindInfo, camel, native_kinds
 
 EXAMPLE_FILE = Path(__file__).resolve().parents[3] / "examples" / "yaml" / "Pulumi.yaml"
@@ -113,14 +114,5 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    if argv[1:] == ["--write"]:
-        EXAMPLE_FILE.write_text(render(), encoding="utf-8")
-        print(f"wrote {EXAMPLE_FILE}")
-        return 0
-    sys.stdout.write(render())
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+    raise SystemExit(print_or_write(sys.argv, EXAMPLE_FILE, render()))

@@ -17,6 +17,7 @@ from typing import Any
 from .. import __version__
 from ..core.provider import OUTPUT_NAMES, REQUESTED_PREFIX
 from .config import SETTINGS
+from .generated import print_or_write
 from .kinds import PACKAGE, KindInfo, camel, native_kinds
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.json"
@@ -150,14 +151,5 @@ def schema_json() -> str:
     return json.dumps(generate(), indent=2, sort_keys=True) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    if argv[1:] == ["--write"]:
-        SCHEMA_FILE.write_text(schema_json(), encoding="utf-8")
-        print(f"wrote {SCHEMA_FILE}")
-        return 0
-    sys.stdout.write(schema_json())
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+    raise SystemExit(print_or_write(sys.argv, SCHEMA_FILE, schema_json()))
