@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -372,32 +372,35 @@ def _is_secret(value: Any) -> bool:
     return isinstance(value, dict) and SECRET_SIG in value
 
 
+def _each_secret(value: Any, replace: Callable[[dict[str, Any]], Any]) -> Any:
+    """The value with every secret object in it (at any depth) replaced by ``replace(secret)``."""
+    if _is_secret(value):
+        return replace(value)
+    if isinstance(value, dict):
+        return {k: _each_secret(v, replace) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_each_secret(v, replace) for v in value]
+    return value
+
+
 def _public(value: Any) -> Any:
     """The value with every secret replaced by ``[secret]``, decrypted or not."""
-    if _is_secret(value):
-        return HIDDEN
-    if isinstance(value, dict):
-        return {k: _public(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_public(v) for v in value]
-    return value
+    return _each_secret(value, lambda _: HIDDEN)
 
 
 def _reveal(value: Any) -> Any:
     """The value with secrets decrypted (``--show-secrets`` export); still-encrypted ones None."""
-    if _is_secret(value):
-        plaintext = value.get("plaintext")
-        if not isinstance(plaintext, str):
-            return None
-        try:
-            return _reveal(json.loads(plaintext))
-        except ValueError:
-            return plaintext
-    if isinstance(value, dict):
-        return {k: _reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_reveal(v) for v in value]
-    return value
+    return _each_secret(value, _plaintext)
+
+
+def _plaintext(secret: dict[str, Any]) -> Any:
+    plaintext = secret.get("plaintext")
+    if not isinstance(plaintext, str):
+        return None
+    try:
+        return _reveal(json.loads(plaintext))
+    except ValueError:
+        return plaintext
 
 
 def _text(value: Any) -> str:
