@@ -362,24 +362,24 @@ def checkpoint_settled(stack: EngineStack, credentials: int) -> Callable[[], boo
     checkpoint atomically, but rewrites its `.json.attrs` sidecar in place (gocloud fileblob's
     setAttrs), so a CLI killed there leaves an empty sidecar and every later read fails with
     "failed to load checkpoint: EOF" (seen in CI; the README's recovery for a killed job)."""
-    seen: list[tuple[int, int]] = []
-    since = [time.monotonic()]
+    last: tuple[int, int, int] | None = None  # checkpoint mtime, sidecar mtime and size
+    since = time.monotonic()
 
     def settled() -> bool:
+        nonlocal last, since
         try:
             path = stack.state_file()
-            attrs = path.with_name(path.name + ".attrs")
-            mark = (path.stat().st_mtime_ns, attrs.stat().st_mtime_ns)
+            sidecar = path.with_name(path.name + ".attrs").stat()
+            mark = (path.stat().st_mtime_ns, sidecar.st_mtime_ns, sidecar.st_size)
             latest = json.loads(path.read_text())["checkpoint"].get("latest") or {}
         except (AssertionError, OSError, ValueError, KeyError):
             return False
         ours = [r for r in latest.get("resources") or [] if "vendor-credentials:" in r["type"]]
-        if len(ours) < credentials or attrs.stat().st_size == 0:
+        if len(ours) < credentials or sidecar.st_size == 0:
             return False
-        if not seen or seen[-1] != mark:
-            seen.append(mark)
-            since[0] = time.monotonic()
-        return time.monotonic() - since[0] >= 1.0
+        if mark != last:
+            last, since = mark, time.monotonic()
+        return time.monotonic() - since >= 1.0
 
     return settled
 
