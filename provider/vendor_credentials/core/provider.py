@@ -40,6 +40,7 @@ from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
 from .inputs import UNKNOWN, CredentialInputs, input_failures, spec_of
 from .kind import CredentialKind, Validation, iso
+from .plugin_exit import freeze_heap_at_exit
 from .recent import RECENT
 from .redact import Redactor
 from .registry import kind_for
@@ -105,6 +106,7 @@ class CredentialProvider(ResourceProvider):
         # Only the plugin process calls configure: show users messages, not Python tracebacks.
         sys.tracebacklimit = 0
         oneline.install(ProviderError)
+        freeze_heap_at_exit()  # the engine waits for the plugin to exit after every operation
         level = os.environ.get("VENDOR_CREDENTIALS_LOG_LEVEL")
         # stderr reaches the engine's log (-v=9 --logtostderr). Other handlers may be there (the
         # native plugin forwards warnings to the engine): look for ours.
