@@ -26,7 +26,6 @@ APP_SECRET = "login-secret-SENTINEL-5d1c0e9b"
 KEY = "hsRefresh"
 
 
-
 @dataclass
 class Project:
     """A Pulumi project directory with one stack, and the app registered in the emulator."""

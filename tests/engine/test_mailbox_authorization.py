@@ -60,7 +60,6 @@ def _revealed(value: Any) -> Any:
     return value
 
 
-
 @dataclass
 class World:
     stack: EngineStack

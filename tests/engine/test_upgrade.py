@@ -25,7 +25,6 @@ FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").glob("state-*.json
 PLACEHOLDER = "http://127.0.0.1:1"
 
 
-
 def _no_program() -> None:
     """Refresh and destroy never run the program."""
 

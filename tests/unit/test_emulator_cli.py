@@ -35,7 +35,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-
 def test_help_lists_every_control_route_the_key_and_the_faults() -> None:
     done = run("--help")
     assert done.returncode == 0, done.stderr

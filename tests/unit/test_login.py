@@ -78,7 +78,6 @@ def test_denied_consent_wrong_state_and_missing_code_each_say_so() -> None:
         code_from(_cb(f"error=server_error&state={STATE}"), STATE, "Help Scout")
 
 
-
 @pytest.fixture
 def target() -> CallbackUrl:
     return CallbackUrl.parse(f"http://127.0.0.1:{free_port()}/callback", listen=True)

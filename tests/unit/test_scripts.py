@@ -46,9 +46,9 @@ def test_supported_versions_agree_in_pyproject_readme_and_discovery() -> None:
     assert project["requires-python"] == ">=3.11"
     classifiers = [c for c in project["classifiers"] if c.startswith("Programming Language")]
     assert [c.rsplit(" ", 1)[1] for c in classifiers] == ["3.11", "3.12", "3.13"]
-    assert 'SUPPORTED="${SUPPORTED_PYTHONS:-3.11 3.12 3.13}"' in (
-        SCRIPTS / "pythons.sh"
-    ).read_text()
+    assert (
+        'SUPPORTED="${SUPPORTED_PYTHONS:-3.11 3.12 3.13}"' in (SCRIPTS / "pythons.sh").read_text()
+    )
     assert "Tested on Python 3.11, 3.12 and 3.13" in (ROOT / "README.md").read_text()
 
 

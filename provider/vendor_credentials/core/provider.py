@@ -67,6 +67,7 @@ __all__ = [
     "input_value",
 ]
 
+
 class CredentialProvider(ResourceProvider):
     """Check, diff, create, read, update and delete for any credential kind."""
 

@@ -26,11 +26,19 @@ CONTROLS: tuple[tuple[str, str, str], ...] = (
     ("POST", "revoke", '{"key": K}: K answers 401 from now on'),
     ("POST", "restore", '{"key": K} undoes revoke ({} restores all)'),
     ("POST", "rotate", '{"key": K}: a new secret, returned as {"secret": ...}; the old one fails'),
-    ("POST", "fault", '{"fault": F, "path": "/me", "times": 1, "seconds": 5}: the next `times`'
-     ' matching vendor requests misbehave (F below; `seconds` for hang)'),
+    (
+        "POST",
+        "fault",
+        '{"fault": F, "path": "/me", "times": 1, "seconds": 5}: the next `times`'
+        " matching vendor requests misbehave (F below; `seconds` for hang)",
+    ),
     ("POST", "latency", '{"seconds": 0.2}: added to every vendor request'),
-    ("POST", "config", '{"latency", "connect_cost", "rate_limit", or a vendor option such as'
-     ' "oauth_error_status"}'),
+    (
+        "POST",
+        "config",
+        '{"latency", "connect_cost", "rate_limit", or a vendor option such as'
+        ' "oauth_error_status"}',
+    ),
     ("POST", "credentials", '{"vendor": ..., ...}: add a credential (fields as seeded)'),
     ("POST", "expire", "{}: every issued access token expires now"),
     ("POST", "clock", '{"advance": 600}: move the clock that expires codes and tokens'),
@@ -156,7 +164,7 @@ def banner(base_url: str, seeded: bool) -> str:
         )
     lines.append(f"controls: {base_url}/_emulator/<route> (see --help), e.g.")
     lines.append(
-        f"  curl -X POST {base_url}/_emulator/revoke -d '{{\"key\": \"{_example_seed()}\"}}'"
+        f'  curl -X POST {base_url}/_emulator/revoke -d \'{{"key": "{_example_seed()}"}}\''
     )
     lines.append("  routes: " + " ".join(route for _, route, _ in CONTROLS))
     return "\n".join(lines) + "\n"
