@@ -12,95 +12,54 @@
 * Redirects are never followed (a credential must not travel to another origin), bodies are
   decoded and read up to a size limit and a deadline, and every error message is built from
   redacted parts.
+
+Settings, TLS trust and the shared client live in ``transport``; retry-after headers, per-origin
+pacing and the counters in ``retry``. Their names are re-exported here, where callers import them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import os
 import random
 import ssl
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import MalformedResponse, RequestNotSent, TransientVendorError, VendorError
 from .redact import Redactor
+from .retry import PACER, STATS, Pacer, RequestLog, RetryAfter, Sleep
+from .transport import (
+    LOOPBACK_PATTERNS,
+    HttpSettings,
+    _certificate_error,
+    _ssl_context,
+    shared_client,
+)
 
 if TYPE_CHECKING:  # httpx is imported lazily: the plugin's check/diff path never needs it
     import httpx
 
+__all__ = [
+    "LOOPBACK_PATTERNS",
+    "PACER",
+    "REFERENCE_HEADERS",
+    "STATS",
+    "HttpSettings",
+    "Pacer",
+    "Reply",
+    "RequestLog",
+    "RetryAfter",
+    "Session",
+    "Sleep",
+    "_ssl_context",
+    "reference_of",
+    "shared_client",
+]
+
 log = logging.getLogger("vendor_credentials")
-
-# An "epoch" header below this (2001-09-09) cannot be a reset time: it is read as seconds.
-_EPOCH_FLOOR = 1_000_000_000.0
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """Tunables, from stack config ``vendor-credentials:<name>`` (see README, "Settings")."""
-
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    max_attempts: int = 4
-    backoff_base: float = 0.5
-    backoff_cap: float = 8.0
-    max_total_wait: float = 30.0
-    max_body_bytes: int = 1_000_000
-    ca_bundle: str | None = None
-
-
-def _finite(raw: str | None) -> float | None:
-    """A non-negative finite number from a header value, else None."""
-    if raw is None:
-        return None
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
-
-
-def _standard_retry_after(raw: str | None, now: float) -> float | None:
-    """RFC 9110 ``Retry-After``: delay-seconds or an HTTP date."""
-    if raw is None:
-        return None
-    seconds = _finite(raw)
-    if seconds is not None:
-        return seconds
-    try:  # vendor text: a year or offset out of range is "no usable header", never a crash
-        seconds = parsedate_to_datetime(raw.strip()).timestamp() - now
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-@dataclass(frozen=True)
-class RetryAfter:
-    """How a vendor says "come back later": header name and whether it holds seconds or an epoch."""
-
-    header: str = "Retry-After"
-    epoch: bool = False
-
-    def seconds(self, headers: Mapping[str, str], now: float, *, status: int = 429) -> float | None:
-        """Seconds to wait before retrying, or None when the answer does not say.
-
-        The vendor's own header is a rate-limit header that some vendors send on every answer,
-        so it only speaks for a 429; the standard ``Retry-After`` (always seconds or a date,
-        never an epoch) speaks for any status.
-        """
-        if status == 429 and self.header.lower() != "retry-after":
-            value = _finite(headers.get(self.header))
-            if value is not None:
-                if self.epoch and value >= _EPOCH_FLOOR:
-                    return max(0.0, value - now)
-                return value
-        return _standard_retry_after(headers.get("Retry-After"), now)
 
 
 @dataclass
@@ -120,101 +79,6 @@ class Reply:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError):
             return None
-
-
-@dataclass
-class RequestLog:
-    """Counters a test or benchmark can read: attempts, retries and 429s seen by this process."""
-
-    attempts: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-STATS = RequestLog()
-
-_clients: dict[tuple[object, ...], httpx.Client] = {}
-# Loopback origins are called directly, never through HTTP_PROXY / ALL_PROXY: a plain-http request
-# to a local gateway (or the emulator) would otherwise travel in clear text to the proxy.
-LOOPBACK_PATTERNS = ("all://127.0.0.1", "all://localhost", "all://[::1]")
-_clients_lock = threading.Lock()
-
-
-def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """httpx's default trust (certifi, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``) plus ``caBundle``."""
-    import httpx
-
-    context = httpx.create_ssl_context(verify=True, trust_env=True)
-    if ca_bundle:
-        context.load_verify_locations(cafile=ca_bundle)
-    return context
-
-
-def shared_client(settings: HttpSettings) -> httpx.Client:
-    """The process-wide pooled client for these settings (created on first use).
-
-    Raises ``OSError`` or ``ssl.SSLError`` when the CA files cannot be loaded.
-    """
-    key = (
-        settings.connect_timeout,
-        settings.read_timeout,
-        settings.ca_bundle,
-        os.environ.get("SSL_CERT_FILE"),
-        os.environ.get("SSL_CERT_DIR"),
-    )
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                import httpx
-
-                client = httpx.Client(
-                    timeout=httpx.Timeout(
-                        settings.read_timeout,
-                        connect=settings.connect_timeout,
-                        pool=settings.connect_timeout + settings.read_timeout,
-                    ),
-                    limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-                    follow_redirects=False,
-                    verify=_ssl_context(settings.ca_bundle),
-                    trust_env=True,
-                    mounts=dict.fromkeys(LOOPBACK_PATTERNS),  # None: the direct transport
-                    headers={"User-Agent": "pulumi-vendor-credentials/0.1"},
-                )
-                _clients[key] = client
-    return client
-
-
-class Pacer:
-    """Per-origin "not before" times shared by every thread of the process.
-
-    A 429 is about the account or app, not about one request: when one thread is told to come
-    back later, the engine's other worker threads calling the same origin wait too, instead of
-    using up their attempts against a window that is still closed.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._until: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def hold(self, origin: str, seconds: float) -> None:
-        """Ask every caller of ``origin`` to wait ``seconds`` from now."""
-        with self._lock:
-            until = self._clock() + seconds
-            self._until[origin] = max(self._until.get(origin, 0.0), until)
-
-    def remaining(self, origin: str) -> float:
-        """Seconds left before ``origin`` may be called again (0 when it may)."""
-        with self._lock:
-            return max(0.0, self._until.get(origin, 0.0) - self._clock())
-
-
-PACER = Pacer()
-
-Sleep = Callable[[float], None]
 
 
 @dataclass
@@ -487,18 +351,6 @@ class Session:
             return retry_after + self.jitter(0, min(1.0, 0.1 + retry_after / 4))
         ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (attempt - 1))
         return self.jitter(ceiling / 2, ceiling)
-
-
-def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    """The certificate verification failure behind a connection error, if that is what it was."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def _origin_of(location: str) -> str:
