@@ -95,9 +95,9 @@ def test_readme_documents_every_control_route_and_the_key() -> None:
 
 
 def test_help_and_readme_know_every_route_the_server_serves() -> None:
-    import vendor_credentials.emulator.server as server
+    import vendor_credentials.emulator.admin as admin_api
 
-    source = Path(server.__file__).read_text()
-    admin = source.split("def _admin(", 1)[1].split("def _admin_config(", 1)[0]
+    source = Path(admin_api.__file__).read_text()
+    admin = source.split("def handle(", 1)[1].split("def _config(", 1)[0]
     served = set(re.findall(r'name == "(\w+)"', admin))
     assert served == {route for _, route, _ in CONTROLS}

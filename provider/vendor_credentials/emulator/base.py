@@ -98,7 +98,9 @@ __all__ = [
 ]
 
 # Modules of this package that are machinery, not a vendor's emulator.
-_MACHINERY: Final = frozenset({"base", "wire", "store", "faults", "server", "__main__"})
+_MACHINERY: Final = frozenset(
+    {"base", "wire", "store", "faults", "server", "routing", "admin", "sockets", "__main__"}
+)
 
 # --------------------------------------------------------------------------- the API base
 
