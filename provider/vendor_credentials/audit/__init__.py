@@ -5,9 +5,10 @@ broken, without showing a secret.
     report = audit(["dev", "prod"])          # from state: offline, decrypts nothing
     report = audit(["dev", "prod"], live=True)  # asks each vendor again, writes nothing
 
-``stacks`` reads state through the ``pulumi`` CLI, ``live`` validates again, ``findings`` judges
-(pure), ``render`` prints a table, JSON or markdown. Importing this package loads only the
-standard library; the CLI runs, and the vendor modules load, when ``audit`` is called.
+``stacks`` reads state through the ``pulumi`` CLI (``deployment`` parses the export), ``live``
+validates again, ``findings`` judges (pure), ``render`` prints a table, JSON or markdown.
+Importing this package loads only the standard library; the CLI runs, and the vendor modules
+load, when ``audit`` is called.
 """
 
 from __future__ import annotations
