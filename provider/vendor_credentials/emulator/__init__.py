@@ -4,9 +4,10 @@ It is the test double for the credential provider and the target of the demo. It
 with the vendor client modules (so a misunderstanding in a client cannot be mirrored here), only
 their sample data: it seeds the credentials each kind declares in ``samples``. ``base.py`` holds
 what every emulated API shares (with ``wire.py``, ``store.py`` and ``faults.py``), ``server.py``
-the server and its control surface (with ``sockets.py``, ``routing.py`` and ``admin.py``), and
-``<vendor>.py`` each vendor's routes, answer shapes, seeds and faults. Importing this package is
-cheap: the server (and http.server/ssl) loads only when ``Emulator`` is first used.
+the server and its control surface (with ``sockets.py``, ``routing.py``, ``admin.py`` and
+``knobs.py``), and ``<vendor>.py`` each vendor's routes, answer shapes, seeds and faults.
+Importing this package is cheap: the server (and http.server/ssl) loads only when ``Emulator``
+is first used.
 """
 
 from __future__ import annotations

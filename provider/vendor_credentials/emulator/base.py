@@ -99,7 +99,18 @@ __all__ = [
 
 # Modules of this package that are machinery, not a vendor's emulator.
 _MACHINERY: Final = frozenset(
-    {"base", "wire", "store", "faults", "server", "routing", "admin", "sockets", "__main__"}
+    {
+        "base",
+        "wire",
+        "store",
+        "faults",
+        "server",
+        "routing",
+        "admin",
+        "sockets",
+        "knobs",
+        "__main__",
+    }
 )
 
 # --------------------------------------------------------------------------- the API base

@@ -6,7 +6,8 @@ All mutable state sits behind one lock; sleeps (latency, hang, connect cost) hap
 outside it and wake early on stop() so shutdown is prompt.
 
 The socket layer lives in ``sockets``, the route table, fault queue and fault answers in
-``routing``, the admin API in ``admin``; ``Emulator`` holds the state they work on.
+``routing``, the admin API in ``admin``, the settings API in ``knobs``; ``Emulator`` holds the
+state they work on.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from . import admin
 from .base import Api, api_named, apis
 from .faults import Fault
+from .knobs import Knobs, Settings
 from .routing import (
     Plan,
     QueuedFault,
@@ -42,16 +43,7 @@ from .wire import Context, Reply, Request, Route, json_reply
 __all__ = ["MAX_REQUEST_BODY", "Emulator", "RequestRecord"]
 
 
-@dataclass(frozen=True)
-class _Settings:
-    latency: float
-    connect_cost: float
-    rate_limit: int | None
-    options: dict[str, Any]
-    clock_offset: float = 0.0  # seconds the emulator's clock runs ahead (token expiry tests)
-
-
-class Emulator:
+class Emulator(Knobs):
     """Every emulated vendor API on one local server, with knobs for failures tests provoke.
 
     ``options`` are the vendor modules' answer variants (``Api.options``), by name.
@@ -81,7 +73,7 @@ class Emulator:
         self.verbose = verbose
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._initial = _Settings(latency, connect_cost, rate_limit, defaults)
+        self._initial = Settings(latency, connect_cost, rate_limit, defaults)
         self._settings = self._initial
         self._store = self._fresh_store()
         self._faults: deque[QueuedFault] = deque()
@@ -153,63 +145,6 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("emulator is not running")
         return self._server.server_port
-
-    # ------------------------------------------------------------------ settings
-
-    def _update(self, **changes: Any) -> None:
-        with self._lock:
-            current = asdict(self._settings)
-            current.update(changes)
-            self._settings = _Settings(**current)
-
-    @property
-    def latency(self) -> float:
-        """Seconds added to every vendor request."""
-        return self._settings.latency
-
-    @latency.setter
-    def latency(self, seconds: float) -> None:
-        self._update(latency=max(0.0, float(seconds)))
-
-    @property
-    def connect_cost(self) -> float:
-        """Seconds slept once per new TCP connection (a stand-in for a TLS handshake)."""
-        return self._settings.connect_cost
-
-    @connect_cost.setter
-    def connect_cost(self, seconds: float) -> None:
-        self._update(connect_cost=max(0.0, float(seconds)))
-
-    @property
-    def rate_limit(self) -> int | None:
-        """Vendor requests allowed per sliding second across all vendors (None: unlimited)."""
-        return self._settings.rate_limit
-
-    @rate_limit.setter
-    def rate_limit(self, per_second: int | None) -> None:
-        self._update(rate_limit=None if per_second is None else max(1, int(per_second)))
-
-    @property
-    def clock_offset(self) -> float:
-        """Seconds the emulator's clock (token and code expiry) runs ahead of real time."""
-        return self._settings.clock_offset
-
-    def advance_clock(self, seconds: float) -> float:
-        """Move the emulator's clock forward (never back); returns the new offset."""
-        if not math.isfinite(seconds) or seconds < 0:
-            raise ValueError("the clock only moves forward: seconds must be >= 0")
-        self._update(clock_offset=self._settings.clock_offset + float(seconds))
-        return self._settings.clock_offset
-
-    def option(self, name: str) -> Any:
-        """The current value of a vendor module's option (e.g. an answer variant)."""
-        option_owner(name)
-        return self._settings.options[name]
-
-    def set_option(self, name: str, value: Any) -> None:
-        """Change a vendor module's option; ValueError for an unknown name or bad value."""
-        checked = option_owner(name).check_option(name, value)
-        self._update(options={**self._settings.options, name: checked})
 
     # ------------------------------------------------------------------ credentials
 
