@@ -189,6 +189,15 @@ def main(argv: list[str] | None = None) -> None:
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(ProjectLanguageServer(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        # The CLI ends its language host with SIGINT when the operation is over: not an error.
+        server.stop(0)
+
+    # Before the port is printed: an operation that fails at once (a broken virtualenv) ends the
+    # host while it is still starting, and a KeyboardInterrupt there printed a traceback.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
 
@@ -201,12 +210,6 @@ def main(argv: list[str] | None = None) -> None:
     if engine:  # the engine's address is the last positional argument
         watch_engine(engine[-1], gone)
 
-    def stop(_signum: int, _frame: Any) -> None:
-        # The CLI ends its language host with SIGINT when the operation is over: not an error.
-        server.stop(0)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     server.wait_for_termination()
 
 
