@@ -11,6 +11,7 @@ import os
 import ssl
 import threading
 from dataclasses import dataclass
+from http.cookiejar import Cookie, CookieJar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # httpx is imported lazily: the plugin's check/diff path never needs it
@@ -36,6 +37,18 @@ _clients: dict[tuple[object, ...], httpx.Client] = {}
 # to a local gateway (or the emulator) would otherwise travel in clear text to the proxy.
 LOOPBACK_PATTERNS = ("all://127.0.0.1", "all://localhost", "all://[::1]")
 _clients_lock = threading.Lock()
+
+
+class _NoCookies(CookieJar):
+    """A jar that never keeps a cookie. The client is shared by every credential of the process:
+    a cookie one vendor answer set (a session, a load balancer's or a bot filter's) would
+    otherwise ride along with the next credential's requests to that host."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Dropped."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        """Nothing is read from ``Set-Cookie``."""
 
 
 def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
@@ -79,6 +92,7 @@ def shared_client(settings: HttpSettings) -> httpx.Client:
                     trust_env=True,
                     mounts=dict.fromkeys(LOOPBACK_PATTERNS),  # None: the direct transport
                     headers={"User-Agent": "pulumi-vendor-credentials/0.1"},
+                    cookies=_NoCookies(),
                 )
                 _clients[key] = client
     return client
