@@ -102,11 +102,18 @@ def inline_stack(
     env: Mapping[str, str] | None = None,
     work_dir: Path | None = None,
 ) -> Any:
-    """Create or select a stack of an inline program on the local backend."""
+    """Create or select a stack of an inline program on the local backend.
+
+    The workspace (``Pulumi.yaml``, ``Pulumi.<stack>.yaml``) lives beside ``PULUMI_HOME`` unless
+    ``work_dir`` says otherwise: left to itself the Automation API makes a new
+    ``/tmp/automation-*`` directory for every stack object and never removes it."""
     from pulumi import automation as auto
 
     env = dict(env or engine_env())
     os.environ.update(env)  # the Automation API reads some settings from this process's env
+    if work_dir is None:
+        work_dir = Path(env["PULUMI_HOME"]).parent / "workspaces" / project / stack_name
+    work_dir.mkdir(parents=True, exist_ok=True)
     settings = auto.ProjectSettings(
         name=project,
         runtime="python",
@@ -118,7 +125,7 @@ def inline_stack(
         project_settings=settings,
         secrets_provider="passphrase",
         pulumi_command=pulumi_command(),
-        work_dir=str(work_dir) if work_dir else None,
+        work_dir=str(work_dir),
     )
     return auto.create_or_select_stack(
         stack_name=stack_name, project_name=project, program=program, opts=opts
