@@ -6,7 +6,9 @@ N credentials (the four kinds in turn) at 100 ms per vendor request (+50 ms per 
 ``preview`` (validating, on an empty stack), ``up``, ``refresh`` and ``destroy`` through the real
 engine, for the no-op floor (``benchmarks.noop``), the Python dynamic resources and the same
 credentials declared as native provider resources (``vendor-credentials:<vendor>:<Kind>``,
-served by ``pulumi-resource-vendor-credentials``). Interleaved per repeat, like ``suite.py``.
+served by ``pulumi-resource-vendor-credentials``); and the provider once more against a vendor
+that answers at once (``provider 0 ms``): the most a wider pool could ever save. Interleaved per
+repeat, like ``suite.py``.
 Checks the issue's targets: provider ``up`` at least 2x faster than dynamic ``up``; a validating
 provider ``preview`` within 1.25x of floor + ceil(N/P) x requests x latency (P = workers).
 """
@@ -37,6 +39,7 @@ from benchmarks.suite import (
     ROOT,
     SLOW,
     UP,
+    ZERO,
     Bench,
     fmt,
     machine,
@@ -46,8 +49,12 @@ from benchmarks.suite import (
 from vendor_credentials.engine import TOOLS_BIN, engine_env, inline_stack
 
 NATIVE = "provider 100 ms"
+# The same provider stack with a vendor that answers at once: what the provider path costs with
+# no vendor waits at all, so dynamic / this is the most any provider could reach on this machine.
+NATIVE_AT_ZERO = "provider 0 ms"
 DYNAMIC = SLOW.subject  # "creds 100 ms"
-SUBJECTS = (NOOP, DYNAMIC, NATIVE)
+SUBJECTS = (NOOP, DYNAMIC, NATIVE, NATIVE_AT_ZERO)
+NATIVE_STACKS = {NATIVE: "bench-native", NATIVE_AT_ZERO: "bench-native-0ms"}
 CYCLE = (PREVIEW, UP, REFRESH, DESTROY)
 
 
@@ -90,9 +97,9 @@ class NativeBench(Bench):
     """``Bench`` with one more subject: the same fleet through the native provider."""
 
     def stack(self, subject: str, n: int) -> auto.Stack:
-        if subject != NATIVE or (subject, n) in self._stacks:
+        if subject not in NATIVE_STACKS or (subject, n) in self._stacks:
             return super().stack(subject, n)
-        name = f"bench-native-n{n}"
+        name = f"{NATIVE_STACKS[subject]}-n{n}"
         work_dir = Path(self.env["PULUMI_HOME"]).parent / "work" / name
         work_dir.mkdir(parents=True, exist_ok=True)
         program = native_program(n, self.emulator.base_url)
@@ -103,7 +110,8 @@ class NativeBench(Bench):
         return self._stacks[(subject, n)]
 
     def cycle(self, subject: str, n: int, *, record: bool) -> None:
-        self.emulator.configure(latency=SLOW.latency, connect_cost=SLOW.connect_cost)
+        scenario = ZERO if subject == NATIVE_AT_ZERO else SLOW
+        self.emulator.configure(latency=scenario.latency, connect_cost=scenario.connect_cost)
         for operation in CYCLE:
             self.timed(subject, operation, n, record=record)
 
@@ -118,25 +126,32 @@ def report(bench: NativeBench, n: int, workers: int) -> list[str]:
 
     lines = [
         f"| operation (N={n}) | no-op floor | dynamic 100 ms | provider 100 ms | "
-        "dynamic / provider | peak in flight (dyn / prov) |",
-        "|---|---|---|---|---|---|",
+        "dynamic / provider | peak in flight (dyn / prov) | provider 0 ms | "
+        "dynamic / provider 0 ms |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for operation in CYCLE:
         dyn, nat = med(DYNAMIC, operation), med(NATIVE, operation)
-        ratio = dyn / nat if nat else math.nan
+        instant = med(NATIVE_AT_ZERO, operation)
         lines.append(
             f"| {operation} | {fmt(med(NOOP, operation))} s | {fmt(dyn)} s | {fmt(nat)} s | "
-            f"{fmt(ratio)}x | {peak(DYNAMIC, operation)} / {peak(NATIVE, operation)} |"
+            f"{fmt(dyn / nat if nat else math.nan)}x | "
+            f"{peak(DYNAMIC, operation)} / {peak(NATIVE, operation)} | {fmt(instant)} s | "
+            f"{fmt(dyn / instant if instant else math.nan)}x |"
         )
     per_validation = requests_for(n) / n
     ideal = math.ceil(n / workers) * per_validation * SLOW.latency
     limit = 1.25 * (med(NOOP, PREVIEW) + ideal)
     preview = med(NATIVE, PREVIEW)
     speedup = med(DYNAMIC, UP) / med(NATIVE, UP)
+    bound = med(DYNAMIC, UP) / med(NATIVE_AT_ZERO, UP)
     lines += [
         "",
         f"- provider `up` vs dynamic `up`: {fmt(speedup)}x faster (target >= 2x): "
         + ("met" if speedup >= 2 else "NOT met"),
+        f"- bound: the provider's `up` with a vendor that answers at once is "
+        f"{fmt(med(NATIVE_AT_ZERO, UP))} s (floor {fmt(med(NOOP, UP))} s), so no provider "
+        f"pool can make `up` more than {fmt(bound)}x faster than dynamic `up` on this machine",
         f"- provider validating `preview`: {fmt(preview)} s; limit 1.25 x (floor "
         f"{fmt(med(NOOP, PREVIEW))} s + ceil({n}/{workers}) x {fmt(per_validation)} requests x "
         f"{SLOW.latency:.1f} s = {fmt(ideal)} s) = {fmt(limit)} s: "
@@ -185,9 +200,10 @@ def main(argv: Sequence[str]) -> int:
             bench = NativeBench(emulator, env, planned=len(SUBJECTS) * len(CYCLE) * args.repeats)
             bench.parallel = args.parallel
             bench.progress(f"load: {load_before}")
-            bench.stack(NATIVE, args.n).set_config(
-                "vendor-credentials:workers", auto.ConfigValue(str(args.workers))
-            )
+            for subject in NATIVE_STACKS:
+                bench.stack(subject, args.n).set_config(
+                    "vendor-credentials:workers", auto.ConfigValue(str(args.workers))
+                )
             for subject in SUBJECTS:  # warm-up, not recorded
                 bench.cycle(subject, 1, record=False)
             for _ in range(args.repeats):

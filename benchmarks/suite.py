@@ -31,6 +31,7 @@ import math
 import os
 import pickle
 import platform
+import resource
 import shlex
 import shutil
 import statistics
@@ -102,6 +103,8 @@ class Measurement:
     last: float | None = None  # operation start -> last vendor answer
     peak: int = 0  # most vendor requests in flight at once
     mean_in_flight: float = 0.0  # between the first request and the last answer
+    cpu_program: float = 0.0  # CPU seconds of this process (the inline program, the harness)
+    cpu_engine: float = 0.0  # CPU seconds of the CLI and the plugins it ran (reaped children)
 
 
 def measurement(
@@ -122,6 +125,11 @@ def measurement(
     busy = sum(h.end - h.start for h in hits)
     result.mean_in_flight = busy / span if span > 0 else float(len(hits))
     return result
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def median(values: Sequence[float]) -> float:
@@ -209,12 +217,15 @@ class Bench:
         self.emulator.clear_log()
         connections = self.emulator.connections()
         started = time.time()
+        program, engine = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
         clock = time.perf_counter()
         self.run(stack, COMMAND_OF[operation])
         seconds = time.perf_counter() - clock
         result = measurement(
             seconds, self.emulator.hits(), started, self.emulator.connections() - connections
         )
+        result.cpu_program = _cpu(resource.RUSAGE_SELF) - program
+        result.cpu_engine = _cpu(resource.RUSAGE_CHILDREN) - engine
         expected = requests_for(n) if subject != NOOP and operation in VALIDATING else 0
         if record:
             self._done += 1
@@ -472,6 +483,33 @@ class Report:
             )
         return lines
 
+    def cpu_table(self) -> list[str]:
+        """CPU seconds by process at 0 ms (no vendor waits): where the overhead is spent, which a
+        wall-clock difference of two medians on 2 cores only hints at."""
+        n = self.big
+        lines = [
+            f"| N={n}, 0 ms | floor: program / CLI + plugins | creds: program / CLI + plugins | "
+            "CPU difference (program + CLI + plugins) | wall difference |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for operation in (UP, REFRESH, PREVIEW_OFF):
+            floor = self.bench.samples.get((NOOP, FLOOR_OF[operation], n), [])
+            ours = self.bench.samples.get((ZERO.subject, operation, n), [])
+            if not floor or not ours:
+                continue
+            cells, totals = [], []
+            for samples in (floor, ours):
+                program = median([m.cpu_program for m in samples])
+                engine = median([m.cpu_engine for m in samples])
+                cells.append(f"{fmt(program)} / {fmt(engine)}")
+                totals.append(median([m.cpu_program + m.cpu_engine for m in samples]))
+            wall = self.med(ZERO.subject, operation, n) - self.floor(operation, n)
+            lines.append(
+                f"| {operation} | {cells[0]} | {cells[1]} | {fmt(totals[1] - totals[0])} | "
+                f"{fmt(wall)} |"
+            )
+        return lines
+
     def httpx_table(self) -> list[str]:
         lines = [
             "| N | latency | httpx sequential: script (validations) | httpx 4 threads: script "
@@ -560,6 +598,12 @@ class Report:
             "",
         ]
         out += self.breakdown_table()
+        out += [
+            "",
+            "### CPU by process (seconds, medians; the emulator's own CPU is not counted)",
+            "",
+        ]
+        out += self.cpu_table()
         out += ["", "### Plain httpx baseline (seconds, medians)", ""]
         out += self.httpx_table()
         creds = self.bench.sizes.get("creds", {})

@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -742,3 +743,24 @@ def test_import_does_not_load_the_server() -> None:
         "assert 'http.server' not in sys.modules; assert e.DEMO_CREDENTIALS"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=subprocess_env())
+
+
+def test_concurrent_clock_advances_and_knob_changes_are_never_lost(emulator: Emulator) -> None:
+    """Each change replaces the settings as a function of the current ones, under the lock."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races would show
+    try:
+
+        def work() -> None:
+            for _ in range(300):
+                emulator.advance_clock(1)
+                emulator.latency = 0.0
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert emulator.clock_offset == 8 * 300

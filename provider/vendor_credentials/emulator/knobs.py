@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .routing import option_owner
@@ -31,10 +32,14 @@ class Knobs:
     _settings: Settings
 
     def _update(self, **changes: Any) -> None:
+        self._derive(lambda _: changes)
+
+    def _derive(self, changes: Callable[[Settings], dict[str, Any]]) -> Settings:
+        """Replace the settings by a function of the current ones, under the lock: two threads
+        changing the same knob (advancing the clock, adding options) never lose a change."""
         with self._lock:
-            current = asdict(self._settings)
-            current.update(changes)
-            self._settings = Settings(**current)
+            self._settings = replace(self._settings, **changes(self._settings))
+            return self._settings
 
     @property
     def latency(self) -> float:
@@ -72,8 +77,8 @@ class Knobs:
         """Move the emulator's clock forward (never back); returns the new offset."""
         if not math.isfinite(seconds) or seconds < 0:
             raise ValueError("the clock only moves forward: seconds must be >= 0")
-        self._update(clock_offset=self._settings.clock_offset + float(seconds))
-        return self._settings.clock_offset
+        moved = self._derive(lambda now: {"clock_offset": now.clock_offset + float(seconds)})
+        return moved.clock_offset
 
     def option(self, name: str) -> Any:
         """The current value of a vendor module's option (e.g. an answer variant)."""
@@ -83,4 +88,4 @@ class Knobs:
     def set_option(self, name: str, value: Any) -> None:
         """Change a vendor module's option; ValueError for an unknown name or bad value."""
         checked = option_owner(name).check_option(name, value)
-        self._update(options={**self._settings.options, name: checked})
+        self._derive(lambda now: {"options": {**now.options, name: checked}})
