@@ -47,7 +47,8 @@ async function main(): Promise<void> {
     };
     const stack = await auto.LocalWorkspace.createOrSelectStack(
         { stackName: "ts", projectName: "vendor-credentials-ts", program },
-        { secretsProvider: "passphrase" },
+        // its own directory: by default the workspace is a new /tmp/automation-* left behind
+        { secretsProvider: "passphrase", workDir: process.env.WORK_DIR! },
     );
     const up = await stack.up();
     const destroyed = await stack.destroy();
@@ -143,9 +144,14 @@ def test_go_sdk_builds(sdks: Path, env: dict[str, str]) -> None:
 
 
 def test_typescript_automation_program_proves_a_credential(
-    typescript: Path, env: dict[str, str], emulator: Emulator
+    typescript: Path, env: dict[str, str], emulator: Emulator, tmp_path: Path
 ) -> None:
-    program_env = {**env, "INTERCOM_TOKEN": INTERCOM.secret, "EMULATOR_URL": emulator.base_url}
+    program_env = {
+        **env,
+        "INTERCOM_TOKEN": INTERCOM.secret,
+        "EMULATOR_URL": emulator.base_url,
+        "WORK_DIR": str(tmp_path),
+    }
     output = run(["node", "bin/program.js"], typescript, program_env)
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     assert result["status"] == "valid", output
