@@ -9,8 +9,11 @@ imports this package. Programs run as Automation API inline programs, which need
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -104,15 +107,14 @@ def inline_stack(
 ) -> Any:
     """Create or select a stack of an inline program on the local backend.
 
-    The workspace (``Pulumi.yaml``, ``Pulumi.<stack>.yaml``) lives beside ``PULUMI_HOME`` unless
-    ``work_dir`` says otherwise: left to itself the Automation API makes a new
-    ``/tmp/automation-*`` directory for every stack object and never removes it."""
+    Without ``work_dir`` the workspace (``Pulumi.yaml``, ``Pulumi.<stack>.yaml``) is a fresh
+    directory beside ``PULUMI_HOME``, removed when this process exits (``_scratch_workspace``)."""
     from pulumi import automation as auto
 
     env = dict(env or engine_env())
     os.environ.update(env)  # the Automation API reads some settings from this process's env
     if work_dir is None:
-        work_dir = Path(env["PULUMI_HOME"]).parent / "workspaces" / project / stack_name
+        work_dir = _scratch_workspace(Path(env["PULUMI_HOME"]).parent / "workspaces", stack_name)
     work_dir.mkdir(parents=True, exist_ok=True)
     settings = auto.ProjectSettings(
         name=project,
@@ -130,3 +132,15 @@ def inline_stack(
     return auto.create_or_select_stack(
         stack_name=stack_name, project_name=project, program=program, opts=opts
     )
+
+
+def _scratch_workspace(parent: Path, stack_name: str) -> Path:
+    """A workspace of one stack object. Its own, because config set on one stack object must
+    not reach another running at the same time (two processes updating the same stack). Removed
+    at exit: left to itself the Automation API makes a ``/tmp/automation-*`` directory for every
+    stack object and never removes it."""
+    parent.mkdir(parents=True, exist_ok=True)
+    prefix = "".join(c if c.isalnum() or c in "-_." else "-" for c in stack_name)
+    path = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=parent))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
