@@ -11,6 +11,8 @@
 #   - pulumi-resource-pulumi-python (the plugin the engine starts for dynamic resources) is copied
 #     beside it from the sdk/v3 module, mode 0755.
 set -euo pipefail
+# --help: the comment above.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 
 PULUMI_VERSION="${PULUMI_VERSION:-3.274.1}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

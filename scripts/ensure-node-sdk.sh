@@ -4,6 +4,8 @@
 # .tools/node-sdk, pinned by scripts/node-sdk/package-lock.json. Uses the machine's Node.js and
 # npm. Cached: a second run installs nothing; a changed lockfile reinstalls.
 set -euo pipefail
+# --help: the comment above.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SPEC="$ROOT/scripts/node-sdk"
 DEST="$ROOT/.tools/node-sdk"

@@ -326,6 +326,7 @@ cmd_stop() {
 }
 
 case "${1:-}" in
+  -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
   install) cmd_install ;;
   start) shift; cmd_start "$@" ;;
   url) shift; cmd_url "$@" ;;

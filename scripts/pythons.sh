@@ -8,6 +8,8 @@
 # without the version installed does not count). A version found nowhere is left out: never an
 # error, the caller says which ran.
 set -euo pipefail
+# --help: the comment above.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 SUPPORTED="${SUPPORTED_PYTHONS:-3.11 3.12 3.13}"
 
 reports() {  # reports PYTHON X.Y: "<real executable> <full version>" when PYTHON runs as X.Y

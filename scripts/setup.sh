@@ -3,6 +3,8 @@
 # No PostgreSQL: only the tests need it (scripts/test.sh installs it), never the demo.
 # Safe to run again: reuses what is already there.
 set -euo pipefail
+# --help: the comment above.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYTHON="${PYTHON:-python3.11}"

@@ -4,6 +4,8 @@
 # reused while pyproject.toml and the lock are unchanged). The engine tests run once, in .venv,
 # from scripts/test.sh. Prints which versions ran; a version not found is named, not an error.
 set -euo pipefail
+# --help: the comment above.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 log() { printf '[pythons] %s\n' "$*" >&2; }

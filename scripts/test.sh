@@ -4,6 +4,8 @@
 # then the unit tests again on every other supported Python found (scripts/test-pythons.sh).
 # Extra arguments go to pytest, in .venv only; TEST_OTHER_PYTHONS=0 skips the other versions.
 set -euo pipefail
+# --help: the comment above.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh"
 bash "$ROOT/scripts/postgres.sh" install  # for the postgres:// state tests (test_postgres*.py)

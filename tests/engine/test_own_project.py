@@ -47,6 +47,9 @@ def clean_env(home: Path, emulator: Emulator) -> dict[str, str]:
     }
     env.update(
         HOME=str(home),
+        # The CLI finds its home from the user database, not $HOME: without this, every run
+        # logged the developer's own ~/.pulumi in to this test's backend.
+        PULUMI_HOME=str(home / ".pulumi"),
         EMULATOR_URL=emulator.base_url,
         # Pinned like .venv (and served from pip's cache); never any network but loopback.
         PIP_CONSTRAINT=str(ROOT / "requirements.lock"),
@@ -101,6 +104,9 @@ def test_readme_block_installs_the_wheel_elsewhere_and_proves_a_token(
 ) -> None:
     assert own_project.block.returncode == 0, output_of(own_project.block)[-6000:]
     assert not own_project.path.is_relative_to(ROOT)
+    # `pulumi login` wrote this user's home, not the developer's ~/.pulumi
+    login = json.loads((own_project.home / ".pulumi" / "credentials.json").read_text())
+    assert login["current"] == f"file://{own_project.home}/.pulumi-state"
     venv_python = own_project.path / "venv" / "bin" / "python"
     located = subprocess.run(
         [str(venv_python), "-c", "import vendor_credentials; print(vendor_credentials.__file__)"],

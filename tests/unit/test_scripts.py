@@ -65,3 +65,26 @@ def test_the_demo_never_needs_postgresql_only_the_tests_do() -> None:
     assert invoked_scripts("setup.sh") == {"ensure-engine.sh"}
     assert "postgres.sh" in invoked_scripts("test.sh")
     assert "postgres" not in (SCRIPTS / "ensure-engine.sh").read_text().lower()
+
+
+def test_every_script_answers_help_with_its_header_and_does_nothing_else() -> None:
+    """``--help`` prints the comment at the top and exits 0: it never sets up, installs or tests
+    (a bare PATH would make any real work fail)."""
+    for script in sorted(SCRIPTS.glob("*.sh")):
+        header = [
+            line.removeprefix("#").strip()
+            for line in script.read_text().splitlines()[1:4]
+            if line.startswith("#")
+        ]
+        for flag in ("--help", "-h"):
+            done = subprocess.run(
+                ["bash", str(script), flag],
+                env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
+            assert done.returncode == 0, (script.name, flag, done.stderr)
+            assert done.stdout.splitlines()[0].strip() == header[0], (script.name, done.stdout)
+            assert done.stderr == "", (script.name, done.stderr)
