@@ -88,6 +88,10 @@ def missing_modules(python: Path) -> list[str]:
     return done.stdout.split()
 
 
+# Where the README says how (its bullet "Installing the package.", a test checks it is there).
+_INSTALLING = "see the README, 'Your own project', 'Installing the package'"
+
+
 def python_problem(venv: Path) -> str | None:
     """One line naming the fix when the virtualenv cannot run a program of this package."""
     python = venv / "bin" / "python"
@@ -96,14 +100,14 @@ def python_problem(venv: Path) -> str | None:
         return (
             f"{where}, which is not a virtual environment: create it with "
             f"`python3 -m venv {venv}`, then `{python} -m pip install pulumi-vendor-credentials` "
-            "(see the README, 'Installing it into your project')"
+            f"(a wheel path or git URL; {_INSTALLING})"
         )
     missing = missing_modules(python)
     if missing:
         return (
             f"{where}, whose Python cannot import {' and '.join(missing)}: run "
-            f"`{python} -m pip install pulumi-vendor-credentials` (a wheel path or git URL; see "
-            "the README, 'Installing it into your project')"
+            f"`{python} -m pip install pulumi-vendor-credentials` (a wheel path or git URL; "
+            f"{_INSTALLING})"
         )
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,8 @@ def test_readme_documents_every_control_route_and_the_key() -> None:
         assert f"/_emulator/{route}" in section, route
     assert "`key`" in section
     assert "--port" in section and "--print-secret" in section
+    seeded = section.split("Seeded names:", 1)[1].split("\n\n", 1)[0]
+    assert [n for n in DEMO_CREDENTIALS if f"`{n}`" not in seeded] == []
 
 
 def test_help_and_readme_know_every_route_the_server_serves() -> None:
@@ -101,3 +104,23 @@ def test_help_and_readme_know_every_route_the_server_serves() -> None:
     admin = source.split("def handle(", 1)[1].split("def _config(", 1)[0]
     served = set(re.findall(r'name == "(\w+)"', admin))
     assert served == {route for _, route, _ in CONTROLS}
+
+
+def test_a_port_in_use_is_one_line_naming_the_fix() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run("--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"vendor-credentials emulator: cannot listen on 127.0.0.1:{port}: Address already in "
+        "use: stop what holds it (another emulator?) or pick another with --port (0: a free one)"
+    ]
+
+
+def test_unreadable_tls_files_are_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.pem")
+    done = run("--tls-cert", missing, "--tls-key", missing)
+    assert done.returncode == 2
+    assert "cannot load --tls-cert/--tls-key" in done.stderr and "Traceback" not in done.stderr

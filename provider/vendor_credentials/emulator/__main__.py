@@ -92,7 +92,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
     parser.add_argument(
         "--port",
         type=int,
@@ -181,7 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not (args.tls_cert and args.tls_key):
             parser.error("--tls-cert and --tls-key go together")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(args.tls_cert, args.tls_key)
+        try:
+            context.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            parser.error(f"cannot load --tls-cert/--tls-key: {reason}")
 
     stop = threading.Event()
 
@@ -205,7 +213,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ValueError as exc:
         parser.error(str(exc))
-    emulator.start()
+    try:
+        emulator.start()
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        sys.stderr.write(
+            f"vendor-credentials emulator: cannot listen on {args.host}:{args.port}: "
+            f"{exc.strerror or exc}: stop what holds it (another emulator?) or pick another "
+            "with --port (0: a free one)\n"
+        )
+        return 2
     try:
         sys.stdout.write(emulator.base_url + "\n")
         sys.stdout.flush()
