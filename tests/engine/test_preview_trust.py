@@ -54,6 +54,10 @@ def test_preview_sends_nothing_to_an_untrusted_base_url_and_says_why(
     # one warning per credential (the CLI prints it inline and again under "Diagnostics")
     assert outcome.text.count("preview did not validate this credential") >= len(CASES)
     assert f"{TRUSTED} {attacker.url}" in outcome.text  # how to trust it
+    # ... on the credential, from the program: the plugin's own note of it ("<kind>: preview
+    # did not validate ...") would reach the CLI through its stderr, shown on the stack
+    for case in CASES:
+        assert f"{case.kind}: preview did not validate" not in outcome.text, outcome.text
 
 
 @pytest.mark.parametrize("form", ["comma-separated", "json list"])

@@ -84,6 +84,10 @@ class CredentialProvider(ResourceProvider):
     preview_validation_enabled: ClassVar[bool] = True
     trusted_origins: ClassVar[frozenset[str]] = frozenset()  # a preview may send secrets there
     fingerprint_key: ClassVar[str | None] = None  # from stack config, in the plugin only
+    # A preview that skips an untrusted origin: the dynamic face's program already warns on the
+    # resource (core/trust.py), so the plugin only notes it (as a warning its stderr would repeat
+    # it on the stack); the native plugin has no program, and warns.
+    untrusted_skip_level: ClassVar[int] = logging.INFO
 
     def __init__(self, kind: str, *, program_is_preview: bool = True) -> None:
         super().__init__()
@@ -295,7 +299,8 @@ class CredentialProvider(ResourceProvider):
         chosen = self.declaration.chosen_origins(spec)
         if not preview_may_send(chosen, self.trusted_origins):
             # A pull request may have pointed base_url anywhere: `up`, after review, proves it.
-            log.warning("%s: %s", self.kind, skipped_message(min(chosen - self.trusted_origins)))
+            skipped = skipped_message(min(chosen - self.trusted_origins))
+            log.log(self.untrusted_skip_level, "%s: %s", self.kind, skipped)
             return None
         redactor = self._redactor(news)
         try:

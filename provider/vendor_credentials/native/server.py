@@ -43,6 +43,7 @@ class NativeCredentialProvider(CredentialProvider):
 
     settings: ClassVar[HttpSettings] = HttpSettings()
     preview_validation_enabled: ClassVar[bool] = True
+    untrusted_skip_level: ClassVar[int] = logging.WARNING  # no program to warn: engine_log does
 
     def __init__(self, kind: str) -> None:
         super().__init__(kind, program_is_preview=False)
