@@ -43,9 +43,34 @@ def _program_for(request: Any) -> Any:
 
     def program() -> None:
         sys.path.insert(0, str(target.parent))
-        runpy.run_path(str(target), run_name="__main__")
+        try:
+            runpy.run_path(str(target), run_name="__main__")
+        except Exception as exc:  # reported, as Pulumi's own host does
+            from pulumi.errors import RunError
+
+            if isinstance(exc, RunError):
+                raise
+            raise RunError(program_failure(exc, root)) from None
 
     return program
+
+
+def program_failure(exc: BaseException, project: Path) -> str:
+    """The error of a program that raised, as the user needs it: the exception and the lines of
+    the project's own files it passed through, not the SDK's, runpy's or the virtualenv's (the
+    SDK would print all of them, twice)."""
+    import traceback
+
+    venv = Path(sys.prefix).resolve()
+    lines = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if not Path(frame.filename).is_absolute():  # "<frozen runpy>" and the like
+            continue
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(project.resolve()) and not path.is_relative_to(venv):
+            where = path.relative_to(project.resolve())
+            lines.append(f"  {where}:{frame.lineno}: {(frame.line or '').strip()}")
+    return "\n".join([f"the program failed: {type(exc).__name__}: {exc}", *lines])
 
 
 # ----------------------------------------------------------------------------- which Python

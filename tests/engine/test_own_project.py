@@ -177,6 +177,36 @@ def test_a_virtualenv_without_the_package_fails_with_one_line_naming_the_fix(
         assert noise not in text
 
 
+TYPO_PROGRAM = """\
+from vendor_credentials import intercom
+
+
+def token() -> intercom.AccessToken:
+    return intercom.AccessToken("typo", acess_token="not-used")
+
+
+token()
+"""
+
+
+def test_a_typo_in_an_input_name_is_one_short_error_pointing_at_the_line(
+    own_project: OwnProject,
+) -> None:
+    assert own_project.block.returncode == 0
+    path = make_project(own_project, "typo", "../my-credentials/venv", TYPO_PROGRAM)
+    done = own_project.run("pulumi", "preview", "--non-interactive", "--stack", "dev", cwd=path)
+    text = output_of(done)
+    assert done.returncode != 0
+    assert (
+        "the program failed: TypeError: AccessToken(): unknown input(s) acess_token; "
+        "missing input(s) access_token" in text
+    ), text
+    assert '__main__.py:5: return intercom.AccessToken("typo", acess_token="not-used")' in text
+    assert "__main__.py:8: token()" in text
+    for noise in ("Traceback", "inline source", "runpy", "site-packages"):
+        assert noise not in text, text
+
+
 SLOW_PROGRAM = "import time\n\nprint('program started', flush=True)\ntime.sleep(30)\n"
 
 
