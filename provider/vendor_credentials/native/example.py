@@ -5,11 +5,15 @@ when it differs). Names are systematic so tests and users can derive them: the r
 ``acme.ApiToken`` is ``acmeApiToken``; its input ``apiToken`` comes from stack config
 ``acmeApiTokenApiToken``; its outputs are exported as ``<resource>Status`` and
 ``<resource>Identity``.
+
+``python -m vendor_credentials.native.example --emulator-config URL`` prints the ``pulumi config
+set`` commands that point a stack of the example at the emulator (README, "Try it").
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -114,5 +118,47 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
+def emulator_config(base_url: str, cli: str) -> list[str]:
+    """Shell commands setting a stack's config for every kind's first sample against the
+    emulator at ``base_url``. Secrets are read by ``<cli> emulator --print-secret`` when the
+    commands run, so they are never printed here."""
+    from ..emulator import DEMO_CREDENTIALS
+
+    seeded = {
+        str(value): f"{name}.{field}"
+        for name, values in DEMO_CREDENTIALS.items()
+        for field, value in values.items()
+    }
+    lines = [f"pulumi config set --plaintext baseUrl {shlex.quote(base_url)}"]
+    for info in native_kinds():
+        sample = kind_for(info.kind).samples[0]
+        inputs = json.loads(json.dumps(dict(sample.inputs)).replace("{base_url}", base_url))
+        for name in declared_fields(info):
+            value, key = inputs.get(name), config_key(info, name)
+            if not isinstance(value, str):
+                continue  # the config's default, or a literal in the example
+            if name in info.secret_fields:
+                read = f"{shlex.quote(cli)} emulator --print-secret {seeded[value]}"
+                lines.append(f'pulumi config set --secret {key} "$({read})"')
+            else:  # --plaintext: keys such as ...TokenUrl look like secrets to the CLI
+                lines.append(f"pulumi config set --plaintext {key} {shlex.quote(value)}")
+    trusted = "'vendor-credentials:trustedOrigins[0]'"  # so previews validate against it
+    return [*lines, f"pulumi config set --path {trusted} {shlex.quote(base_url)}"]
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:2] == ["--emulator-config"] and len(argv) == 3:
+        sibling = Path(sys.executable).parent / "vendor-credentials"
+        cli = str(sibling) if sibling.exists() else "vendor-credentials"
+        print("\n".join(emulator_config(argv[2], cli)))
+        return 0
+    if argv[1:] not in ([], ["--write"]):
+        sys.stderr.write(
+            "usage: python -m vendor_credentials.native.example [--write | --emulator-config URL]\n"
+        )
+        return 2
+    return print_or_write(argv, EXAMPLE_FILE, render())
+
+
 if __name__ == "__main__":
-    raise SystemExit(print_or_write(sys.argv, EXAMPLE_FILE, render()))
+    raise SystemExit(main(sys.argv))
