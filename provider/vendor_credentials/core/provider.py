@@ -85,8 +85,8 @@ class CredentialProvider(ResourceProvider):
     trusted_origins: ClassVar[frozenset[str]] = frozenset()  # a preview may send secrets there
     fingerprint_key: ClassVar[str | None] = None  # from stack config, in the plugin only
     # A preview that skips an untrusted origin: the dynamic face's program already warns on the
-    # resource (core/trust.py), so the plugin only notes it (as a warning its stderr would repeat
-    # it on the stack); the native plugin has no program, and warns.
+    # resource (core/trust.py), so its plugin only notes it (a warning on the plugin's stderr
+    # would be shown again, on the stack); the native plugin has no program, so it warns.
     untrusted_skip_level: ClassVar[int] = logging.INFO
 
     def __init__(self, kind: str, *, program_is_preview: bool = True) -> None:

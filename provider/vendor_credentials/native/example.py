@@ -7,7 +7,8 @@ when it differs). Names are systematic so tests and users can derive them: the r
 ``<resource>Identity``.
 
 ``python -m vendor_credentials.native.example --emulator-config URL`` prints the ``pulumi config
-set`` commands that point a stack of the example at the emulator (README, "Try it").
+set`` commands that point a stack of the example at the emulator (README, "Every Pulumi
+language: the native provider").
 """
 
 from __future__ import annotations
