@@ -237,5 +237,5 @@ class CredentialKind:
             code=f"{field.removesuffix('_name')}_mismatch",
             field=field,
             detail=f"the vendor says {field} is '{actual}', the resource says '{declared}'",
-            hint=f"set {field}='{actual}'",
+            hint=f"set the {field} input to '{actual}'",
         )
