@@ -66,7 +66,7 @@ def demo_config(base_url: str) -> tuple[dict[str, str], dict[str, str]]:
     secret: dict[str, str] = {}
     for declaration in all_kinds():
         sample, name = declaration.samples[0], output_name(declaration.kind)
-        inputs = json.loads(json.dumps(dict(sample.inputs)).replace("{base_url}", base_url))
+        inputs = sample.inputs_at(base_url)
         if declaration.hosts:  # reach the emulator instead of the vendor's own hosts
             inputs["base_url"] = base_url
         for field in declaration.inputs.secret_fields:

@@ -61,14 +61,14 @@ def program_failure(exc: BaseException, project: Path) -> str:
     SDK would print all of them, twice)."""
     import traceback
 
-    venv = Path(sys.prefix).resolve()
+    venv, root = Path(sys.prefix).resolve(), project.resolve()
     lines = []
     for frame in traceback.extract_tb(exc.__traceback__):
         if not Path(frame.filename).is_absolute():  # "<frozen runpy>" and the like
             continue
         path = Path(frame.filename).resolve()
-        if path.is_relative_to(project.resolve()) and not path.is_relative_to(venv):
-            where = path.relative_to(project.resolve())
+        if path.is_relative_to(root) and not path.is_relative_to(venv):
+            where = path.relative_to(root)
             lines.append(f"  {where}:{frame.lineno}: {(frame.line or '').strip()}")
     return "\n".join([f"the program failed: {type(exc).__name__}: {exc}", *lines])
 

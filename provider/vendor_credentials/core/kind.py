@@ -10,6 +10,7 @@ registry, resource classes, audit, demo and tests discover kinds from these decl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,10 @@ class Sample:
     identity: Mapping[str, str] = field(default_factory=dict)  # what the proof must report
     vendor_data: Mapping[str, Any] = field(default_factory=dict)  # what only the vendor knows
     replace: Mapping[str, Any] = field(default_factory=dict)  # inputs naming another credential
+
+    def inputs_at(self, base_url: str) -> dict[str, Any]:
+        """The inputs with ``{base_url}`` replaced by the emulator's URL, wherever it appears."""
+        return dict(json.loads(json.dumps(dict(self.inputs)).replace("{base_url}", base_url)))
 
 
 def iso(moment: datetime | None) -> str:

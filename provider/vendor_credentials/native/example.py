@@ -132,8 +132,7 @@ def emulator_config(base_url: str, cli: str) -> list[str]:
     }
     lines = [f"pulumi config set --plaintext baseUrl {shlex.quote(base_url)}"]
     for info in native_kinds():
-        sample = kind_for(info.kind).samples[0]
-        inputs = json.loads(json.dumps(dict(sample.inputs)).replace("{base_url}", base_url))
+        inputs = kind_for(info.kind).samples[0].inputs_at(base_url)
         for name in declared_fields(info):
             value, key = inputs.get(name), config_key(info, name)
             if not isinstance(value, str):
