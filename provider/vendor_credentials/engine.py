@@ -111,8 +111,9 @@ def inline_stack(
     directory beside ``PULUMI_HOME``, removed when this process exits (``_scratch_workspace``)."""
     from pulumi import automation as auto
 
+    # Given to the CLI only, never exported into this process: one stack's settings (a log
+    # level, a passphrase) must not reach the next stack a process drives.
     env = dict(env or engine_env())
-    os.environ.update(env)  # the Automation API reads some settings from this process's env
     if work_dir is None:
         work_dir = _scratch_workspace(Path(env["PULUMI_HOME"]).parent / "workspaces", stack_name)
     work_dir.mkdir(parents=True, exist_ok=True)

@@ -38,8 +38,8 @@ def attacker() -> Iterator[Origin]:
 
 @pytest.fixture(scope="module")
 def stack(engine: dict[str, str], attacker: Origin) -> Iterator[EngineStack]:
-    # The default log level, whatever earlier tests exported: inline_stack puts a stack's env in
-    # os.environ, and test_leaks' VENDOR_CREDENTIALS_LOG_LEVEL=debug prints the plugin's notes.
+    # The default log level, whatever the environment running the tests sets: at debug the
+    # plugin prints its notes, which the assertion on a single warning would count.
     stack = EngineStack("preview-trust", program, {**engine, "VENDOR_CREDENTIALS_LOG_LEVEL": ""})
     stack.set_config({f"{c.id}-secret": c.secret for c in CASES}, secret=True)
     stack.set_config({"base_url": attacker.url})

@@ -23,8 +23,6 @@ def _program() -> None:
 def test_each_stack_object_has_its_own_workspace_beside_the_state(
     engine: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in engine.items():  # inline_stack exports them; put them back afterwards
-        monkeypatch.setenv(name, value)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
@@ -61,3 +59,14 @@ def test_the_workspace_is_removed_when_the_process_exits(engine: dict[str, str])
     work_dir = Path(done.stdout.strip().splitlines()[-1])
     assert work_dir.parent == Path(engine["PULUMI_HOME"]).parent / "workspaces"
     assert not work_dir.exists()
+
+
+def test_a_stacks_env_stays_out_of_this_process(engine: dict[str, str]) -> None:
+    """A stack's env goes to its CLI only: exported into ``os.environ``, one test's (or one
+    benchmark subject's) log level or passphrase would reach every later stack of the process."""
+    before = dict(os.environ)
+    env = {**engine, "VENDOR_CREDENTIALS_LOG_LEVEL": "debug"}
+    stack = inline_stack("ws-env", _program, project="vendor-credentials-ws", env=env)
+    stack.set_config("vendor-credentials:readTimeout", auto.ConfigValue("7"))
+    assert stack.get_config("vendor-credentials:readTimeout").value == "7"
+    assert dict(os.environ) == before
