@@ -193,3 +193,18 @@ def test_wrong_stack_fails_before_the_browser_opens(project: Project) -> None:
     done = project.login()
     assert done.returncode == 1 and "cannot read the config of stack" in done.stderr
     assert project.emulator.count(path="/authentication/authorizeClientApplication") == before
+
+
+def test_a_failed_identity_lookup_keeps_the_token_it_came_with(project: Project) -> None:
+    """The code is spent by then: losing its refresh token would cost the user a new consent."""
+    project.emulator.inject("truncated_json", path="/v2/users/me")
+    done = project.login()
+    assert done.returncode == 0, done.stderr
+    assert "warning: could not confirm who authorised" in done.stderr
+    assert "Authorised by" not in done.stdout
+    token = project.stored()
+    assert token, "the refresh token is in the stack's config"
+    out = done.stdout + done.stderr
+    for secret in (token, APP_SECRET, *project.emulator.issued_tokens()):
+        assert secret not in out
+    assert _refresh(project.emulator, token).status_code == 200

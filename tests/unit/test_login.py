@@ -15,7 +15,10 @@ import httpx
 import pytest
 
 from support.ports import free_port
+from vendor_credentials.core.redact import Redactor
+from vendor_credentials.emulator import Emulator
 from vendor_credentials.engine import TOOLS_BIN
+from vendor_credentials.login.app import app_for
 from vendor_credentials.login.callback import (
     Callback,
     CallbackServer,
@@ -232,3 +235,24 @@ def test_help_names_every_app_found() -> None:
         app = app_for(vendor)
         assert f"{vendor}: an app created in {app.title}" in text
         assert app.secret_env in text and f"{app.kind}(refresh_token=" in text
+
+
+@pytest.mark.parametrize("fault", ["echo_secret", "echo_authorization", "echo_after_preamble"])
+def test_a_refused_code_exchange_never_repeats_the_secret_or_the_code(
+    emulator: Emulator, fault: str
+) -> None:
+    """The token endpoint's refusal is shown to the user: redacted before it is cut, like every
+    other vendor text (a proxy or vendor may echo the form body it refused)."""
+    app_secret, code = "LoginEchoAppSecret" + "Q7vX2mK9pL4t", "LoginEchoCode" + "R5nW8cJ3hT6y"
+    emulator.add("helpscout_mailbox", app_id="login-echo-app", app_secret=app_secret)
+    emulator.inject(fault, path="/v2/oauth2/token")
+    app = app_for("helpscout")
+    session = app.session(Redactor([app_secret, code]))
+    with pytest.raises(LoginError) as refused:
+        app.exchange_code(session, emulator.base_url, "login-echo-app", app_secret, code)
+    text = str(refused.value)
+    assert "nothing was written" in text
+    assert fault == "echo_after_preamble" or "REDACTED" in text  # (that one is cut before it)
+    for secret in (app_secret, code):
+        for piece in (secret, secret[:12], secret[-12:]):
+            assert piece not in text

@@ -21,12 +21,11 @@ def _whoami(session: Session, origin: str, access_token: str) -> Mapping[str, st
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
         )
     except VendorError as exc:
-        raise LoginError(f"{session.redactor(str(exc))}: nothing was written") from None
+        raise LoginError(session.redactor(str(exc))) from None
     user = reply.json()
     if reply.status != 200 or not isinstance(user, dict) or not user.get("id"):
         raise LoginError(
-            f"Help Scout did not say who authorised ({reply.endpoint} -> HTTP {reply.status}): "
-            "nothing was written; run login again"
+            f"Help Scout did not say who authorised ({reply.endpoint} -> HTTP {reply.status})"
         )
     name = " ".join(str(user.get(k) or "") for k in ("firstName", "lastName")).strip()
     return {

@@ -103,9 +103,12 @@ class AuthorizationCodeApp:
         return Grant(access, refresh, datetime.now(UTC) + timedelta(seconds=float(expires_in)))
 
     def _refusal(self, reply: Reply, body: Any) -> str:
+        """The vendor's reason, redacted before it is cut: a token endpoint may echo the client
+        secret or the code it refused."""
         code = str(body.get("error") or "") if isinstance(body, dict) else ""
         detail = str(body.get("error_description") or "") if isinstance(body, dict) else ""
-        reason = ": ".join(p for p in (code[:60], detail[:200]) if p) or f"HTTP {reply.status}"
+        said = [reply.redactor.clip(code, 60), reply.redactor.clip(detail, 200)]
+        reason = ": ".join(p for p in said if p) or f"HTTP {reply.status}"
         if code in ("invalid_client", "unauthorized_client"):
             hint = (
                 f"check the {self.client_id_label} and {self.client_secret_label} "

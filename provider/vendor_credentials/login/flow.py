@@ -52,8 +52,13 @@ def login(args: argparse.Namespace) -> None:
     session = app.session(redactor)
     grant = app.exchange_code(session, api_origin, client_id, client_secret, code)
     code_age = time.monotonic() - callback.received
-    who = app.whoami(session, api_origin, grant.access_token)
+    # The code is spent: keep its refresh token before anything else can fail, so that a failed
+    # identity lookup (informational) does not cost the user another consent.
     config.set_secret(grant.refresh_token)
+    try:
+        who: Mapping[str, str] | str = app.whoami(session, api_origin, grant.access_token)
+    except LoginError as unconfirmed:
+        who = str(unconfirmed)
     _report(app, args, who, code_age, grant.expires_at)
 
 
@@ -180,14 +185,22 @@ def _progress(timeout: float) -> Callable[[float], None]:
 def _report(
     app: AuthorizationCodeApp,
     args: argparse.Namespace,
-    who: Mapping[str, str],
+    who: Mapping[str, str] | str,
     code_age: float,
     access_expires: datetime,
 ) -> None:
+    """What was stored, and who authorised it (or why that could not be confirmed)."""
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     hours = (access_expires - datetime.now(UTC)).total_seconds() / 3600
-    print(f"Authorised by {app.describe(who)}.")
+    if isinstance(who, str):
+        print(
+            f"warning: could not confirm who authorised ({who}); the refresh token is stored "
+            "all the same, and `pulumi up` proves it",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Authorised by {app.describe(who)}.")
     print(
         f"The authorization code was exchanged {code_age:.1f}s after the browser brought it "
         "back (codes are single use and short-lived; the refresh token replaces it)."
