@@ -100,6 +100,9 @@ def test_bad_settings_fail_configure_and_check_config(plugin: Any) -> None:
     assert "vendor-credentials:workers" in failed.value.details()
     checked = plugin.CheckConfig(pb.CheckRequest(news=struct({"readTimeout": "soon"})))
     assert [f.property for f in checked.failures] == ["readTimeout"]
+    checked = plugin.CheckConfig(pb.CheckRequest(news=struct({"trustedOrigins": "[https://x]"})))
+    assert [f.property for f in checked.failures] == ["trustedOrigins"]
+    assert "JSON list of quoted origins" in checked.failures[0].reason
     configure(plugin)
 
 

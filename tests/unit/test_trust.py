@@ -15,3 +15,13 @@ def test_trusted_origins_accept_a_json_list_or_a_comma_separated_string() -> Non
     assert parse_trusted_origins(None) == frozenset()
     with pytest.raises(ValueError, match="trustedOrigins: 'ftp://x' must use https"):
         parse_trusted_origins("ftp://x")
+
+
+@pytest.mark.parametrize("raw", ["[https://gw.example.com]", '["https://gw.example.com"'])
+def test_a_broken_json_list_says_how_to_write_it(raw: str) -> None:
+    from vendor_credentials.core.trust import parse_trusted_origins
+
+    with pytest.raises(ValueError) as bad:
+        parse_trusted_origins(raw)
+    assert "vendor-credentials:trustedOrigins" in str(bad.value)
+    assert "--path" in str(bad.value) and "Expecting" not in str(bad.value)

@@ -31,7 +31,7 @@ def parse_trusted_origins(raw: Any) -> frozenset[str]:
     entries: Any = raw
     if isinstance(raw, str):
         text = raw.strip()
-        entries = json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+        entries = _json_list(text) if text.startswith("[") else re.split(r"[\s,]+", text)
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
         raise ValueError(f"{CONFIG_KEY} must be a list of origins or a comma-separated string")
     origins: set[str] = set()
@@ -43,6 +43,19 @@ def parse_trusted_origins(raw: Any) -> frozenset[str]:
         except ValueError as exc:
             raise ValueError(f"{CONFIG_KEY}: '{entry}' {exc}") from None
     return frozenset(origins)
+
+
+def _json_list(text: str) -> Any:
+    """A value that starts like a JSON list; a bad one says how to write it (not the parser's
+    "Expecting value: line 1 column 2")."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(
+            f"{CONFIG_KEY} starts with '[' but is not a JSON list of quoted origins: write "
+            f"""'["https://gw.example.com"]', or one comma-separated string, or set entries """
+            f"with `pulumi config set --path '{CONFIG_KEY}[0]' https://gw.example.com`"
+        ) from None
 
 
 def preview_may_send(chosen: Iterable[str], trusted: frozenset[str]) -> bool:

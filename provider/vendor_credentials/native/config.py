@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.provider import CONFIG_NAMESPACE, ProviderError, _settings_from
+from ..core.trust import CONFIG_KEY as TRUSTED_ORIGINS
+from ..core.trust import parse_trusted_origins
 from .kinds import PACKAGE
 
 DEFAULT_WORKERS = 16  # vendor calls in flight at once (the dynamic provider's server has 4)
@@ -101,4 +103,8 @@ def config_failures(config: Mapping[str, Any]) -> list[tuple[str, str]]:
         workers_of(config)
     except ProviderError as exc:
         failures.append(("workers", str(exc)))
+    try:
+        parse_trusted_origins(config.get(TRUSTED_ORIGINS))
+    except ValueError as exc:
+        failures.append(("trustedOrigins", f"stack config {exc}"))
     return failures
