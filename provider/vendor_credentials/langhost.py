@@ -196,6 +196,8 @@ def watch_engine(address: str, on_gone: Any, interval: float = HEALTH_INTERVAL) 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     problem = choose_python(args)
+    positional = [a for a in args if not a.startswith("-")]
+    engine_address = positional[-1] if positional else ""  # the last positional argument
 
     import grpc
     from pulumi.automation._server import LanguageServer
@@ -209,7 +211,14 @@ def main(argv: list[str] | None = None) -> None:
             if problem:
                 return language_pb2.RunResponse(error=problem)
             self.program = _program_for(request)
-            return super().Run(request, context)  # type: ignore[no-untyped-call]
+            # The SDK's server reads the engine's address from args[0], where the CLI puts it
+            # for inline programs. Without it, pulumi.log (every warning a program or our
+            # resources give) printed plain text to stderr, shown on the stack, not the resource.
+            forwarded = language_pb2.RunRequest()
+            forwarded.CopyFrom(request)
+            del forwarded.args[:]
+            forwarded.args.append(engine_address)
+            return super().Run(forwarded, context)  # type: ignore[no-untyped-call]
 
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4),
@@ -235,9 +244,8 @@ def main(argv: list[str] | None = None) -> None:
         server.stop(0)
         os._exit(0)
 
-    engine = [a for a in args if not a.startswith("-")]
-    if engine:  # the engine's address is the last positional argument
-        watch_engine(engine[-1], gone)
+    if engine_address:
+        watch_engine(engine_address, gone)
 
     server.wait_for_termination()
 

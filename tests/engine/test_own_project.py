@@ -121,6 +121,20 @@ def test_readme_block_installs_the_wheel_elsewhere_and_proves_a_token(
     assert identity["region"] == "eu"
 
 
+def test_a_programs_warnings_are_on_its_resource(own_project: OwnProject) -> None:
+    """Our language host gives the SDK the engine's address: without it, ``pulumi.log`` printed
+    plain text to stderr, which the CLI showed on the stack, not on the credential."""
+    assert own_project.block.returncode == 0
+    done = own_project.run("pulumi", "preview", "--json", "--non-interactive", "--stack", "dev")
+    assert done.returncode == 0, output_of(done)
+    diagnostics = json.loads(done.stdout)["diagnostics"]
+    untrusted = [d for d in diagnostics if "preview did not validate" in d["message"]]
+    assert untrusted, diagnostics
+    for diagnostic in untrusted:
+        assert diagnostic["severity"] == "warning", diagnostic
+        assert diagnostic.get("urn", "").endswith("::intercom-eu"), diagnostic
+
+
 def test_wheel_builds_without_warnings_with_py_typed_and_licence(tmp_path: Path) -> None:
     build = ["pip", "wheel", "-v", "--no-deps", "--no-cache-dir", "-w", str(tmp_path), str(ROOT)]
     done = subprocess.run(
