@@ -256,3 +256,25 @@ def test_a_refused_code_exchange_never_repeats_the_secret_or_the_code(
     for secret in (app_secret, code):
         for piece in (secret, secret[:12], secret[-12:]):
             assert piece not in text
+
+
+def test_a_wrong_passphrase_fails_before_anything_starts(project: StackConfig) -> None:
+    """Reading config never checks the passphrase; the check writes to a copy of the file."""
+    project.check()
+    project.set_secret("rt-first-0c1d2e3f")  # the stack's config now has its salt and a secret
+    stack_file = project.cwd / f"Pulumi.{project.stack}.yaml"
+    before = stack_file.read_bytes()
+    wrong = StackConfig(
+        project.pulumi,
+        project.stack,
+        "hsRefresh",
+        project.cwd,
+        {**project.env, "PULUMI_CONFIG_PASSPHRASE": "not-the-passphrase"},
+    )
+    with pytest.raises(LoginError) as failed:
+        wrong.check()
+    assert "incorrect passphrase" in str(failed.value)
+    assert "PULUMI_CONFIG_PASSPHRASE" in str(failed.value)
+    project.check()  # the right one passes
+    assert stack_file.read_bytes() == before
+    assert sorted(p.name for p in project.cwd.iterdir()) == sorted(["Pulumi.yaml", stack_file.name])
