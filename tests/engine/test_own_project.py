@@ -121,11 +121,21 @@ def test_readme_block_installs_the_wheel_elsewhere_and_proves_a_token(
     assert identity["region"] == "eu"
 
 
+UNTRUSTED_PROGRAM = """\
+from vendor_credentials import intercom
+
+intercom.AccessToken("intercom-eu", access_token="x" * 40, base_url="http://127.0.0.1:9")
+"""
+
+
 def test_a_programs_warnings_are_on_its_resource(own_project: OwnProject) -> None:
     """Our language host gives the SDK the engine's address: without it, ``pulumi.log`` printed
     plain text to stderr, which the CLI showed on the stack, not on the credential."""
     assert own_project.block.returncode == 0
-    done = own_project.run("pulumi", "preview", "--json", "--non-interactive", "--stack", "dev")
+    path = make_project(own_project, "warned", "../my-credentials/venv", UNTRUSTED_PROGRAM)
+    done = own_project.run(
+        "pulumi", "preview", "--json", "--non-interactive", "--stack", "dev", cwd=path
+    )
     assert done.returncode == 0, output_of(done)
     diagnostics = json.loads(done.stdout)["diagnostics"]
     untrusted = [d for d in diagnostics if "preview did not validate" in d["message"]]
