@@ -306,3 +306,22 @@ def test_bad_durations_are_refused_with_an_example(text: str) -> None:
 
 def test_durations_format_with_two_units() -> None:
     assert format_duration(36 * HOUR + timedelta(minutes=5)) == "1d 12h"
+
+
+def test_a_broken_refresh_token_chain_names_the_login_with_the_stack_and_nothing_else() -> None:
+    from vendor_credentials.helpscout.authorization import MailboxAuthorizationKind
+
+    reason = f"invalid_grant: Invalid refresh_token. {MailboxAuthorizationKind.login_hint}"
+    broken = cred(
+        name="helpscout-auth",
+        kind="helpscout.MailboxAuthorization",
+        status="invalid",
+        status_reason=reason,
+    )
+    valid = cred(name="helpscout-auth", kind="helpscout.MailboxAuthorization")
+    finding = only(dev_prod(valid, broken), "invalid")
+    assert (
+        "vendor-credentials login helpscout <App ID> --stack prod --config-key" in finding.message
+    )
+    assert "<stack>" not in finding.message
+    assert "put a working secret" not in finding.message

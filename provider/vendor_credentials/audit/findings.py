@@ -65,6 +65,18 @@ def exchanges_token(kind: str) -> bool:
         return False
 
 
+def login_fix(kind: str, reason: str) -> bool:
+    """Whether a stored reason carries the kind's own fix (a broken refresh-token chain needs a
+    new login, not a new secret in stack config)."""
+    from ..core.registry import kind_for
+
+    try:
+        hint = str(getattr(kind_for(kind), "login_hint", ""))
+    except KeyError:
+        return False
+    return bool(hint) and hint[:40] in reason
+
+
 def expiry_meaning(kind: str, credential: Credential) -> str:
     """What ``expires_at`` means for a credential: ``token``, ``credential`` or ``none``."""
     if credential.expires_at is None:
@@ -193,6 +205,9 @@ def _status(row: Row) -> list[Finding]:
                 )
             )
         reason = f": {cred.status_reason}" if cred.status_reason else ""
+        own_fix = login_fix(row.kind, cred.status_reason)
+        if own_fix:  # the reason already says what to run: name the stack in it
+            reason = reason.replace("--stack <stack>", f"--stack {stack}")
         if cred.status == "invalid":
             if cred.source == "live" and not cred.live_error:
                 extra = (
@@ -210,7 +225,9 @@ def _status(row: Row) -> list[Finding]:
                     row.name,
                     row.kind,
                     (stack,),
-                    text + "; put a working secret in stack config, then `pulumi up`",
+                    text
+                    if own_fix
+                    else text + "; put a working secret in stack config, then `pulumi up`",
                 )
             )
         elif cred.status not in ("valid", "invalid"):
