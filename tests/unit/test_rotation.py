@@ -43,6 +43,12 @@ CASE = case_for(KIND)
         ["pulumi", "update", "-f", "-r", "-y"],
         ["pulumi", "--cwd", "/p", "--non-interactive", "refresh", "-f"],
         ["pulumi", "-C", "/p", "up", "--refresh=true", "--skip-preview"],
+        ["pulumi", "refresh", "-f", "-sdev"],  # -s takes "dev": its letters are no flags
+        ["pulumi", "refresh", "-fsdev", "-m", "fix dns"],
+        ["pulumi", "up", "-rfy", "--stack", "dev"],
+        ["pulumi", "-v=3", "refresh", "-C", "/p", "-f=true"],
+        # the Automation API's
+        ["pulumi", "--non-interactive", "refresh", "-f", "--exec-kind", "auto.local", "-s", "d"],
     ],
 )
 def test_refreshes_saved_without_a_preview_phase_may_rotate(argv: list[str]) -> None:
@@ -63,6 +69,18 @@ def test_refreshes_saved_without_a_preview_phase_may_rotate(argv: list[str]) -> 
         ["pulumi", "preview", "--refresh", "--skip-preview"],
         ["pulumi", "destroy", "--refresh", "--skip-preview"],
         ["pulumi", "--some-new-flag", "refresh", "--skip-preview"],  # not recognised
+        # pflag reads a value-taking shorthand's letters as its value: `-sfinance` is
+        # `--stack finance`, neither -f nor -r
+        ["pulumi", "refresh", "-sfinance", "--yes"],
+        ["pulumi", "refresh", "--yes", "-mfix dns"],
+        ["pulumi", "up", "--refresh", "-sstaff", "--yes"],
+        ["pulumi", "up", "--skip-preview", "-sprod"],
+        ["pulumi", "refresh", "-m", "-f", "--yes"],  # "-f" is the message
+        ["pulumi", "refresh", "--message", "-f", "--yes"],
+        ["pulumi", "refresh", "-yz", "--skip-preview"],  # an unknown shorthand: not recognised
+        ["pulumi", "refresh", "-f=false"],
+        ["pulumi", "refresh", "-fs"],  # -s without its value
+        ["pulumi", "refresh", "--", "-f"],  # after "--" an argument, not a flag
         ["pulumi"],
         [],
     ],
