@@ -15,6 +15,7 @@ from vendor_credentials.core.carry import (
     REFRESH_TOKEN,
     Carry,
     RotationDeferred,
+    parse_iso,
     renewal_due,
 )
 from vendor_credentials.core.errors import CredentialRejected
@@ -235,3 +236,63 @@ def test_a_failed_probe_after_the_exchange_still_saves_the_successor(
     # and the chain goes on from the saved successor
     again = provider.update(created.id, {**outs, "status": "valid"}, CASE.inputs(emulator.base_url))
     assert (again.outs or {})["status"] == "valid"
+
+
+UNREADABLE_GRANTS = {
+    "missing_access_token": "without 'access_token'",
+    "bad_expires_in": "'expires_in' that is not a number",
+}
+
+
+def _expired(outs: dict[str, object]) -> dict[str, object]:
+    return {**outs, "expires_at": iso(datetime.now(UTC) - timedelta(hours=1))}
+
+
+def _assert_successor_saved(outs: dict[str, object], olds: dict[str, object], says: str) -> None:
+    """The answer's refresh token is in state, the reason says why, and names no token."""
+    reason = str(outs["status_reason"])
+    assert outs[REFRESH_TOKEN] and outs[REFRESH_TOKEN] != olds[REFRESH_TOKEN]
+    assert "successor saved" in reason and says in reason
+    assert renewal_due(parse_iso(outs["expires_at"]))  # so the next operation exchanges it
+    tokens = (outs[REFRESH_TOKEN], outs[ACCESS_TOKEN], olds[REFRESH_TOKEN], olds[ACCESS_TOKEN])
+    for token in (str(t) for t in tokens if t):
+        assert token not in reason
+
+
+@pytest.mark.parametrize("fault", sorted(UNREADABLE_GRANTS))
+def test_an_unreadable_token_answer_in_update_still_saves_its_refresh_token(
+    emulator: Emulator, fault: str
+) -> None:
+    """Help Scout answered the exchange (the presented token is spent) with a refresh token
+    but no usable access token or expiry: the update must keep the successor, not fail."""
+    provider = CredentialProvider(KIND)
+    inputs = CASE.inputs(emulator.base_url)
+    created = provider.create(inputs)
+    olds = _expired(dict(created.outs or {}))
+    emulator.inject(fault, path="/v2/oauth2/token", times=1)
+    outs = dict(provider.update(created.id, olds, inputs).outs or {})
+    _assert_successor_saved(outs, olds, UNREADABLE_GRANTS[fault])
+    assert provider.diff(created.id, outs, inputs).changes  # `pulumi up` renews it
+    again = dict(provider.update(created.id, outs, inputs).outs or {})
+    assert again["status"] == "valid" and again["status_reason"] == ""
+    assert again[REFRESH_TOKEN] != outs[REFRESH_TOKEN]  # the chain went on from the successor
+
+
+@pytest.mark.parametrize("fault", sorted(UNREADABLE_GRANTS))
+def test_an_unreadable_token_answer_in_read_still_saves_its_refresh_token(
+    emulator: Emulator, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in update, for a read that may rotate (`pulumi refresh --skip-preview`)."""
+    import vendor_credentials.core.provider as provider_module
+
+    provider = CredentialProvider(KIND)
+    inputs = CASE.inputs(emulator.base_url)
+    created = provider.create(inputs)
+    stored = _expired(dict(created.outs or {}))
+    monkeypatch.setattr(provider_module, "rotation_saved", lambda *_a, **_k: True)
+    emulator.inject(fault, path="/v2/oauth2/token", times=1)
+    outs = dict(provider.read(created.id, stored).outs or {})
+    _assert_successor_saved(outs, stored, UNREADABLE_GRANTS[fault])
+    assert outs["status"] == "valid" and outs["identity"] == stored["identity"]
+    again = dict(provider.read(created.id, outs).outs or {})
+    assert again["status"] == "valid" and again["status_reason"] == ""

@@ -25,6 +25,11 @@ from .kind import Carried, CredentialKind, Validation
 RENEW_MARGIN = timedelta(minutes=5)
 REFRESH_TOKEN = "current_refresh_token"  # the carried outputs of a RefreshTokenKind
 ACCESS_TOKEN = "current_access_token"
+# An exchange answered with a refresh token but no usable access token: saved as expired now.
+UNREADABLE_HINT = (
+    "the next `pulumi up` exchanges the refresh token it carried; if a proxy or gateway is in "
+    "between, check it"
+)
 
 
 class RotationDeferred(VendorCredentialsError):
@@ -131,7 +136,8 @@ class RefreshTokenKind(CredentialKind):
         return Validation(identity, expires_at=issued.expires_at, carried=carried)
 
     def exchange(self, spec: Any, session: Session, origin: str, token: str) -> flows.IssuedToken:
-        """``grant_type=refresh_token``; every token of the answer registered before any use."""
+        """``grant_type=refresh_token``; every token of the answer registered before any use. An
+        answer carrying a successor is never dropped: ``ExchangedUnproven`` saves it, due now."""
         session.redactor.add(token)
         try:
             issued = flows.token_grant(
@@ -145,6 +151,10 @@ class RefreshTokenKind(CredentialKind):
             )
         except CredentialRejected as exc:
             raise self.broken_chain(exc) from None
+        except flows.UnreadableGrant as unreadable:  # the token is spent: keep its successor
+            carried = {REFRESH_TOKEN: unreadable.successor, ACCESS_TOKEN: unreadable.access_token}
+            cause = unreadable.with_hint(UNREADABLE_HINT)
+            raise ExchangedUnproven(cause, carried, expires_at=datetime.now(UTC)) from None
         return issued
 
     def broken_chain(self, exc: VendorError) -> CredentialRejected:
