@@ -20,7 +20,7 @@ from vendor_credentials.core.carry import (
 )
 from vendor_credentials.core.errors import CredentialRejected
 from vendor_credentials.core.kind import iso
-from vendor_credentials.core.provider import CredentialProvider
+from vendor_credentials.core.provider import CredentialProvider, ProviderError
 from vendor_credentials.core.redact import Redactor
 from vendor_credentials.core.rotation import (
     command_saves_refresh,
@@ -296,3 +296,26 @@ def test_an_unreadable_token_answer_in_read_still_saves_its_refresh_token(
     assert outs["status"] == "valid" and outs["identity"] == stored["identity"]
     again = dict(provider.read(created.id, outs).outs or {})
     assert again["status"] == "valid" and again["status_reason"] == ""
+
+
+WRONG_APP_SECRET = "Zq8Rt2Lm5Vx9Kc3Wb7Ny1Hd4Jf6Gs0Pa2Ue8Io5"
+
+
+def test_a_changed_app_secret_is_proved_by_an_exchange_before_it_is_stored() -> None:
+    """The probe with the stored access token never presents the App Secret: an update that
+    changes it exchanges the chained refresh token, so a wrong secret fails the update (the
+    engine keeps the old state, the token unspent) and the right one is proved and stored."""
+    with Emulator() as emulator:  # this test rotates the app's secret: not the module's one
+        provider = CredentialProvider(KIND)
+        inputs = CASE.inputs(emulator.base_url)
+        created = provider.create(inputs)
+        olds = dict(created.outs or {})  # its access token is valid for 48 hours
+        emulator.clear_log()
+        with pytest.raises(ProviderError) as caught:
+            provider.update(created.id, olds, {**inputs, "app_secret": WRONG_APP_SECRET})
+        assert [f"{r.method} {r.path}" for r in emulator.requests] == ["POST /v2/oauth2/token"]
+        assert WRONG_APP_SECRET not in str(caught.value)
+        rotated = {**inputs, "app_secret": emulator.rotate(str(inputs["app_id"]))}
+        outs = dict(provider.update(created.id, olds, rotated).outs or {})
+        assert outs["status"] == "valid" and outs["app_secret"] == rotated["app_secret"]
+        assert outs[REFRESH_TOKEN] != olds[REFRESH_TOKEN]  # the chained token, exchanged once

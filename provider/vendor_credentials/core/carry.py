@@ -4,10 +4,11 @@ The config value is only the seed. Each exchange (``grant_type=refresh_token``) 
 token it presents and return its successor; the newest refresh token and the current access
 token are carried in state as secret outputs (``Carried``, declared on the kind) and used next
 time. To rotate as rarely as possible, a stored access token still valid for more than
-``RENEW_MARGIN`` is proved by a probe; an exchange happens only when it has (nearly) expired or
-the seed input changed ("start from this one"), and only where its result is certainly saved
-(``core/rotation.py``). Otherwise ``RotationDeferred``: a refresh keeps the stored state and says
-how to renew, ``diff`` plans an update so ``pulumi up`` renews it, the audit says "not proved".
+``RENEW_MARGIN`` is proved by a probe; an exchange happens only when it has (nearly) expired,
+the seed input changed ("start from this one") or the client id or secret did (only an exchange
+presents them), and only where its result is certainly saved (``core/rotation.py``). Otherwise
+``RotationDeferred``: a refresh keeps the stored state and says how to renew, ``diff`` plans an
+update so ``pulumi up`` renews it, the audit says "not proved".
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import flows
 from .errors import CredentialRejected, VendorCredentialsError, VendorError
 from .http import Reply, Session
 from .kind import Carried, CredentialKind, Validation
+from .stored import input_value
 
 RENEW_MARGIN = timedelta(minutes=5)
 REFRESH_TOKEN = "current_refresh_token"  # the carried outputs of a RefreshTokenKind
@@ -55,6 +57,9 @@ class Carry:
     expires_at: datetime | None = None  # the stored access token's expiry
     may_rotate: bool = False
     seed_changed: bool = True  # the seed input is not the one the chain started from
+    # The client id or secret input changed: only an exchange presents them (the probe with the
+    # stored access token never does), so renew exchanges as if the access token were due.
+    client_changed: bool = False
 
 
 def parse_iso(text: Any) -> datetime | None:
@@ -112,7 +117,8 @@ class RefreshTokenKind(CredentialKind):
         """Probe with the stored access token while it is valid, else exchange (if allowed)."""
         origin = self.origin(spec, "api")
         access = carry.stored.get(ACCESS_TOKEN, "")
-        if access and not carry.seed_changed and not renewal_due(carry.expires_at):
+        fresh = not carry.seed_changed and not carry.client_changed
+        if access and fresh and not renewal_due(carry.expires_at):
             session.redactor.add(access)
             reply = flows.get(session, origin + self.probe_path, flows.Bearer(access))
             body = self.expect_json(reply, summary="rejected the stored access token")
@@ -180,7 +186,11 @@ class RefreshTokenKind(CredentialKind):
 
 
 def carry_from(
-    declaration: CredentialKind, props: Mapping[str, Any], may_rotate: bool, seed_changed: bool
+    declaration: CredentialKind,
+    props: Mapping[str, Any],
+    may_rotate: bool,
+    seed_changed: bool,
+    client_changed: bool = False,
 ) -> Carry:
     """What stored outputs ``props`` carry for the next proof of a kind."""
     return Carry(
@@ -188,6 +198,26 @@ def carry_from(
         expires_at=parse_iso(props.get("expires_at")),
         may_rotate=may_rotate,
         seed_changed=seed_changed,
+        client_changed=client_changed,
+    )
+
+
+def update_carry(
+    declaration: RefreshTokenKind, olds: dict[str, Any], spec: Any, *, may_rotate: bool
+) -> Carry:
+    """An update's carry: a changed seed restarts the chain from it; a changed client id or
+    secret must be proved by an exchange before it is stored as valid."""
+
+    def changed(name: str) -> bool:
+        return bool(input_value(olds, name) != getattr(spec, name))
+
+    client = (declaration.client_id_field, declaration.client_secret_field)
+    return carry_from(
+        declaration,
+        olds,
+        may_rotate,
+        seed_changed=changed(declaration.seed_field),
+        client_changed=any(changed(name) for name in client),
     )
 
 
