@@ -319,3 +319,28 @@ def test_a_changed_app_secret_is_proved_by_an_exchange_before_it_is_stored() -> 
         outs = dict(provider.update(created.id, olds, rotated).outs or {})
         assert outs["status"] == "valid" and outs["app_secret"] == rotated["app_secret"]
         assert outs[REFRESH_TOKEN] != olds[REFRESH_TOKEN]  # the chained token, exchanged once
+
+
+def test_a_refused_app_secret_names_it_rather_than_asking_for_a_new_login(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``invalid_client`` is the app's id or secret, not the refresh token: a new login would
+    not help, and the user would loop. The error and the refresh's reason name the App Secret."""
+    import vendor_credentials.core.provider as provider_module
+
+    with Emulator() as emulator:  # this test rotates the app's secret: not the module's one
+        provider = CredentialProvider(KIND)
+        inputs = CASE.inputs(emulator.base_url)
+        with pytest.raises(ProviderError) as caught:
+            provider.create({**inputs, "app_secret": WRONG_APP_SECRET})
+        message = str(caught.value)
+        assert "invalid_client" in message and "app_secret" in message
+        assert "login" not in message and WRONG_APP_SECRET not in message
+        created = provider.create(inputs)
+        stored = _expired(dict(created.outs or {}))
+        emulator.rotate(str(inputs["app_id"]))  # the App Secret was regenerated in Help Scout
+        monkeypatch.setattr(provider_module, "rotation_saved", lambda *_a, **_k: True)
+        outs = dict(provider.read(created.id, stored).outs or {})
+    assert outs["status"] == "invalid"
+    assert "App Secret" in outs["status_reason"] and "login" not in outs["status_reason"]
+    assert outs[REFRESH_TOKEN] == stored[REFRESH_TOKEN]  # refused before use: kept

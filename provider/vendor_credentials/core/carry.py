@@ -28,6 +28,8 @@ RENEW_MARGIN = timedelta(minutes=5)
 REFRESH_TOKEN = "current_refresh_token"  # the carried outputs of a RefreshTokenKind
 ACCESS_TOKEN = "current_access_token"
 # An exchange answered with a refresh token but no usable access token: saved as expired now.
+# OAuth2 errors (RFC 6749 5.2) about the client, not the grant: its id or secret is wrong.
+CLIENT_REFUSED = frozenset({"invalid_client", "unauthorized_client"})
 UNREADABLE_HINT = (
     "the next `pulumi up` exchanges the refresh token it carried; if a proxy or gateway is in "
     "between, check it"
@@ -96,6 +98,7 @@ class RefreshTokenKind(CredentialKind):
     identity_fields: ClassVar[Mapping[str, str]] = {}  # output -> JSON pointer (required)
     optional_identity: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # output -> pointers joined
     login_hint: ClassVar[str] = "run the login again"
+    client_hint: ClassVar[str] = ""  # what to check when the client is refused ('': its inputs)
     exchanges_token = True
     validates_in_preview = False
     carried = (
@@ -156,6 +159,8 @@ class RefreshTokenKind(CredentialKind):
                 summary="rejected the refresh token",
             )
         except CredentialRejected as exc:
+            if exc.code in CLIENT_REFUSED:
+                raise self.client_refused(exc) from None
             raise self.broken_chain(exc) from None
         except flows.UnreadableGrant as unreadable:  # the token is spent: keep its successor
             carried = {REFRESH_TOKEN: unreadable.successor, ACCESS_TOKEN: unreadable.access_token}
@@ -165,15 +170,25 @@ class RefreshTokenKind(CredentialKind):
 
     def broken_chain(self, exc: VendorError) -> CredentialRejected:
         """A refused refresh token: revoked, or a successor lost. Only a new login mends it."""
+        return self._refused(exc, exc.summary, self.seed_field, self.login_hint)
+
+    def client_refused(self, exc: VendorError) -> CredentialRejected:
+        """A refused client id or secret: a new login would not help (the user would loop)."""
+        inputs = f"{self.client_id_field} and {self.client_secret_field}"
+        hint = self.client_hint or f"check the {inputs} inputs in stack config"
+        summary = "rejected the client id or secret"
+        return self._refused(exc, summary, self.client_secret_field, hint)
+
+    def _refused(self, exc: VendorError, summary: str, field: str, hint: str) -> CredentialRejected:
         return CredentialRejected(
             vendor=exc.vendor,
             endpoint=exc.endpoint,
             status=exc.status,
-            summary=exc.summary,
+            summary=summary,
             code=exc.code,
             detail=exc.detail,
-            field=self.seed_field,
-            hint=self.login_hint,
+            field=field,
+            hint=hint,
             reference=exc.reference,
         )
 
