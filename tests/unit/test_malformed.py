@@ -4,7 +4,8 @@ each fault hits each request a kind's proof makes, as observed against the emula
 
 Each must end in a typed error that names the vendor and the endpoint, in words built by this
 package (never a Python traceback or the raw body), and must never put a credential in state as
-``valid``: create fails and a refresh fails, so the engine keeps the old state.
+``valid``: create fails and a refresh fails, so the engine keeps the old state. The exception is a
+rotating refresh token already spent: its successor is saved, with the error as the reason.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from support.cases import CASES, KindCase
+from vendor_credentials.core.carry import REFRESH_TOKEN, parse_iso, renewal_due
 from vendor_credentials.core.errors import MalformedResponse, TransientVendorError, VendorError
 from vendor_credentials.core.http import HttpSettings, Pacer, Session
 from vendor_credentials.core.provider import CredentialProvider, ProviderError
@@ -129,10 +131,17 @@ FAULTS = _faults(CALLS)
 REFRESH_FAULTS = _faults(READ_CALLS)
 
 
+# Token-endpoint faults that keep the answer's refresh token (only the access token or its
+# expiry is broken): the presented token is spent and its successor is there to be saved.
+SUCCESSOR_KEPT = frozenset({"missing_access_token", "bad_expires_in"})
+
+
 def _spends_a_token(fault: Fault) -> bool:
-    """A fault after a refresh-token exchange: the presented token is already spent, so create
-    must save its successor rather than fail (core/carry.py, ExchangedUnproven)."""
-    return bool(BY_KIND[fault.kind].declaration.carried) and bool(fault.call)
+    """A fault after a refresh-token exchange, or in an answer that carried the successor: the
+    presented token is already spent, so create must save its successor rather than fail
+    (core/carry.py, ExchangedUnproven)."""
+    carried = bool(BY_KIND[fault.kind].declaration.carried)
+    return carried and (bool(fault.call) or fault.fault in SUCCESSOR_KEPT)
 
 
 @pytest.fixture(autouse=True)
@@ -226,11 +235,15 @@ def test_fault_after_a_spent_refresh_token_saves_its_successor(
     inject(emulator, fault)
     outs = dict(provider.create(inputs(fault.kind, emulator)).outs or {})
     assert outs["status"] == "valid"  # the exchange proved the app and the refresh token
-    assert all(outs[item.name] for item in declaration.carried)  # the successor is in state
+    if fault.call:  # the exchange answered in full, the probe after it failed
+        assert all(outs[item.name] for item in declaration.carried)  # the successor is in state
+    else:  # the exchange's answer had the successor but no usable access token: renew next time
+        assert outs[REFRESH_TOKEN] not in ("", BY_KIND[fault.kind].secret)
+        assert renewal_due(parse_iso(outs["expires_at"]))
     assert "successor saved" in outs["status_reason"]
     assert_clear(outs["status_reason"], fault, emulator)
-    for item in declaration.carried:
-        assert outs[item.name] not in outs["status_reason"]
+    for token in (outs[item.name] for item in declaration.carried):
+        assert not token or token not in outs["status_reason"]
 
 
 @pytest.mark.usefixtures("provider_settings")

@@ -15,11 +15,12 @@ from vendor_credentials.core.carry import (
     REFRESH_TOKEN,
     Carry,
     RotationDeferred,
+    parse_iso,
     renewal_due,
 )
 from vendor_credentials.core.errors import CredentialRejected
 from vendor_credentials.core.kind import iso
-from vendor_credentials.core.provider import CredentialProvider
+from vendor_credentials.core.provider import CredentialProvider, ProviderError
 from vendor_credentials.core.redact import Redactor
 from vendor_credentials.core.rotation import (
     command_saves_refresh,
@@ -43,6 +44,12 @@ CASE = case_for(KIND)
         ["pulumi", "update", "-f", "-r", "-y"],
         ["pulumi", "--cwd", "/p", "--non-interactive", "refresh", "-f"],
         ["pulumi", "-C", "/p", "up", "--refresh=true", "--skip-preview"],
+        ["pulumi", "refresh", "-f", "-sdev"],  # -s takes "dev": its letters are no flags
+        ["pulumi", "refresh", "-fsdev", "-m", "fix dns"],
+        ["pulumi", "up", "-rfy", "--stack", "dev"],
+        ["pulumi", "-v=3", "refresh", "-C", "/p", "-f=true"],
+        # the Automation API's
+        ["pulumi", "--non-interactive", "refresh", "-f", "--exec-kind", "auto.local", "-s", "d"],
     ],
 )
 def test_refreshes_saved_without_a_preview_phase_may_rotate(argv: list[str]) -> None:
@@ -63,6 +70,18 @@ def test_refreshes_saved_without_a_preview_phase_may_rotate(argv: list[str]) -> 
         ["pulumi", "preview", "--refresh", "--skip-preview"],
         ["pulumi", "destroy", "--refresh", "--skip-preview"],
         ["pulumi", "--some-new-flag", "refresh", "--skip-preview"],  # not recognised
+        # pflag reads a value-taking shorthand's letters as its value: `-sfinance` is
+        # `--stack finance`, neither -f nor -r
+        ["pulumi", "refresh", "-sfinance", "--yes"],
+        ["pulumi", "refresh", "--yes", "-mfix dns"],
+        ["pulumi", "up", "--refresh", "-sstaff", "--yes"],
+        ["pulumi", "up", "--skip-preview", "-sprod"],
+        ["pulumi", "refresh", "-m", "-f", "--yes"],  # "-f" is the message
+        ["pulumi", "refresh", "--message", "-f", "--yes"],
+        ["pulumi", "refresh", "-yz", "--skip-preview"],  # an unknown shorthand: not recognised
+        ["pulumi", "refresh", "-f=false"],
+        ["pulumi", "refresh", "-fs"],  # -s without its value
+        ["pulumi", "refresh", "--", "-f"],  # after "--" an argument, not a flag
         ["pulumi"],
         [],
     ],
@@ -217,3 +236,111 @@ def test_a_failed_probe_after_the_exchange_still_saves_the_successor(
     # and the chain goes on from the saved successor
     again = provider.update(created.id, {**outs, "status": "valid"}, CASE.inputs(emulator.base_url))
     assert (again.outs or {})["status"] == "valid"
+
+
+UNREADABLE_GRANTS = {
+    "missing_access_token": "without 'access_token'",
+    "bad_expires_in": "'expires_in' that is not a number",
+}
+
+
+def _expired(outs: dict[str, object]) -> dict[str, object]:
+    return {**outs, "expires_at": iso(datetime.now(UTC) - timedelta(hours=1))}
+
+
+def _assert_successor_saved(outs: dict[str, object], olds: dict[str, object], says: str) -> None:
+    """The answer's refresh token is in state, the reason says why, and names no token."""
+    reason = str(outs["status_reason"])
+    assert outs[REFRESH_TOKEN] and outs[REFRESH_TOKEN] != olds[REFRESH_TOKEN]
+    assert "successor saved" in reason and says in reason
+    assert renewal_due(parse_iso(outs["expires_at"]))  # so the next operation exchanges it
+    tokens = (outs[REFRESH_TOKEN], outs[ACCESS_TOKEN], olds[REFRESH_TOKEN], olds[ACCESS_TOKEN])
+    for token in (str(t) for t in tokens if t):
+        assert token not in reason
+
+
+@pytest.mark.parametrize("fault", sorted(UNREADABLE_GRANTS))
+def test_an_unreadable_token_answer_in_update_still_saves_its_refresh_token(
+    emulator: Emulator, fault: str
+) -> None:
+    """Help Scout answered the exchange (the presented token is spent) with a refresh token
+    but no usable access token or expiry: the update must keep the successor, not fail."""
+    provider = CredentialProvider(KIND)
+    inputs = CASE.inputs(emulator.base_url)
+    created = provider.create(inputs)
+    olds = _expired(dict(created.outs or {}))
+    emulator.inject(fault, path="/v2/oauth2/token", times=1)
+    outs = dict(provider.update(created.id, olds, inputs).outs or {})
+    _assert_successor_saved(outs, olds, UNREADABLE_GRANTS[fault])
+    assert provider.diff(created.id, outs, inputs).changes  # `pulumi up` renews it
+    again = dict(provider.update(created.id, outs, inputs).outs or {})
+    assert again["status"] == "valid" and again["status_reason"] == ""
+    assert again[REFRESH_TOKEN] != outs[REFRESH_TOKEN]  # the chain went on from the successor
+
+
+@pytest.mark.parametrize("fault", sorted(UNREADABLE_GRANTS))
+def test_an_unreadable_token_answer_in_read_still_saves_its_refresh_token(
+    emulator: Emulator, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in update, for a read that may rotate (`pulumi refresh --skip-preview`)."""
+    import vendor_credentials.core.provider as provider_module
+
+    provider = CredentialProvider(KIND)
+    inputs = CASE.inputs(emulator.base_url)
+    created = provider.create(inputs)
+    stored = _expired(dict(created.outs or {}))
+    monkeypatch.setattr(provider_module, "rotation_saved", lambda *_a, **_k: True)
+    emulator.inject(fault, path="/v2/oauth2/token", times=1)
+    outs = dict(provider.read(created.id, stored).outs or {})
+    _assert_successor_saved(outs, stored, UNREADABLE_GRANTS[fault])
+    assert outs["status"] == "valid" and outs["identity"] == stored["identity"]
+    again = dict(provider.read(created.id, outs).outs or {})
+    assert again["status"] == "valid" and again["status_reason"] == ""
+
+
+WRONG_APP_SECRET = "Zq8Rt2Lm5Vx9Kc3Wb7Ny1Hd4Jf6Gs0Pa2Ue8Io5"
+
+
+def test_a_changed_app_secret_is_proved_by_an_exchange_before_it_is_stored() -> None:
+    """The probe with the stored access token never presents the App Secret: an update that
+    changes it exchanges the chained refresh token, so a wrong secret fails the update (the
+    engine keeps the old state, the token unspent) and the right one is proved and stored."""
+    with Emulator() as emulator:  # this test rotates the app's secret: not the module's one
+        provider = CredentialProvider(KIND)
+        inputs = CASE.inputs(emulator.base_url)
+        created = provider.create(inputs)
+        olds = dict(created.outs or {})  # its access token is valid for 48 hours
+        emulator.clear_log()
+        with pytest.raises(ProviderError) as caught:
+            provider.update(created.id, olds, {**inputs, "app_secret": WRONG_APP_SECRET})
+        assert [f"{r.method} {r.path}" for r in emulator.requests] == ["POST /v2/oauth2/token"]
+        assert WRONG_APP_SECRET not in str(caught.value)
+        rotated = {**inputs, "app_secret": emulator.rotate(str(inputs["app_id"]))}
+        outs = dict(provider.update(created.id, olds, rotated).outs or {})
+        assert outs["status"] == "valid" and outs["app_secret"] == rotated["app_secret"]
+        assert outs[REFRESH_TOKEN] != olds[REFRESH_TOKEN]  # the chained token, exchanged once
+
+
+def test_a_refused_app_secret_names_it_rather_than_asking_for_a_new_login(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``invalid_client`` is the app's id or secret, not the refresh token: a new login would
+    not help, and the user would loop. The error and the refresh's reason name the App Secret."""
+    import vendor_credentials.core.provider as provider_module
+
+    with Emulator() as emulator:  # this test rotates the app's secret: not the module's one
+        provider = CredentialProvider(KIND)
+        inputs = CASE.inputs(emulator.base_url)
+        with pytest.raises(ProviderError) as caught:
+            provider.create({**inputs, "app_secret": WRONG_APP_SECRET})
+        message = str(caught.value)
+        assert "invalid_client" in message and "app_secret" in message
+        assert "login" not in message and WRONG_APP_SECRET not in message
+        created = provider.create(inputs)
+        stored = _expired(dict(created.outs or {}))
+        emulator.rotate(str(inputs["app_id"]))  # the App Secret was regenerated in Help Scout
+        monkeypatch.setattr(provider_module, "rotation_saved", lambda *_a, **_k: True)
+        outs = dict(provider.read(created.id, stored).outs or {})
+    assert outs["status"] == "invalid"
+    assert "App Secret" in outs["status_reason"] and "login" not in outs["status_reason"]
+    assert outs[REFRESH_TOKEN] == stored[REFRESH_TOKEN]  # refused before use: kept

@@ -4,10 +4,11 @@ The config value is only the seed. Each exchange (``grant_type=refresh_token``) 
 token it presents and return its successor; the newest refresh token and the current access
 token are carried in state as secret outputs (``Carried``, declared on the kind) and used next
 time. To rotate as rarely as possible, a stored access token still valid for more than
-``RENEW_MARGIN`` is proved by a probe; an exchange happens only when it has (nearly) expired or
-the seed input changed ("start from this one"), and only where its result is certainly saved
-(``core/rotation.py``). Otherwise ``RotationDeferred``: a refresh keeps the stored state and says
-how to renew, ``diff`` plans an update so ``pulumi up`` renews it, the audit says "not proved".
+``RENEW_MARGIN`` is proved by a probe; an exchange happens only when it has (nearly) expired,
+the seed input changed ("start from this one") or the client id or secret did (only an exchange
+presents them), and only where its result is certainly saved (``core/rotation.py``). Otherwise
+``RotationDeferred``: a refresh keeps the stored state and says how to renew, ``diff`` plans an
+update so ``pulumi up`` renews it, the audit says "not proved".
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ from . import flows
 from .errors import CredentialRejected, VendorCredentialsError, VendorError
 from .http import Reply, Session
 from .kind import Carried, CredentialKind, Validation
+from .stored import input_value
 
 RENEW_MARGIN = timedelta(minutes=5)
 REFRESH_TOKEN = "current_refresh_token"  # the carried outputs of a RefreshTokenKind
 ACCESS_TOKEN = "current_access_token"
+# An exchange answered with a refresh token but no usable access token: saved as expired now.
+# OAuth2 errors (RFC 6749 5.2) about the client, not the grant: its id or secret is wrong.
+CLIENT_REFUSED = frozenset({"invalid_client", "unauthorized_client"})
+UNREADABLE_HINT = (
+    "the next `pulumi up` exchanges the refresh token it carried; if a proxy or gateway is in "
+    "between, check it"
+)
 
 
 class RotationDeferred(VendorCredentialsError):
@@ -50,6 +59,9 @@ class Carry:
     expires_at: datetime | None = None  # the stored access token's expiry
     may_rotate: bool = False
     seed_changed: bool = True  # the seed input is not the one the chain started from
+    # The client id or secret input changed: only an exchange presents them (the probe with the
+    # stored access token never does), so renew exchanges as if the access token were due.
+    client_changed: bool = False
 
 
 def parse_iso(text: Any) -> datetime | None:
@@ -86,6 +98,7 @@ class RefreshTokenKind(CredentialKind):
     identity_fields: ClassVar[Mapping[str, str]] = {}  # output -> JSON pointer (required)
     optional_identity: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # output -> pointers joined
     login_hint: ClassVar[str] = "run the login again"
+    client_hint: ClassVar[str] = ""  # what to check when the client is refused ('': its inputs)
     exchanges_token = True
     validates_in_preview = False
     carried = (
@@ -107,7 +120,8 @@ class RefreshTokenKind(CredentialKind):
         """Probe with the stored access token while it is valid, else exchange (if allowed)."""
         origin = self.origin(spec, "api")
         access = carry.stored.get(ACCESS_TOKEN, "")
-        if access and not carry.seed_changed and not renewal_due(carry.expires_at):
+        fresh = not carry.seed_changed and not carry.client_changed
+        if access and fresh and not renewal_due(carry.expires_at):
             session.redactor.add(access)
             reply = flows.get(session, origin + self.probe_path, flows.Bearer(access))
             body = self.expect_json(reply, summary="rejected the stored access token")
@@ -131,7 +145,8 @@ class RefreshTokenKind(CredentialKind):
         return Validation(identity, expires_at=issued.expires_at, carried=carried)
 
     def exchange(self, spec: Any, session: Session, origin: str, token: str) -> flows.IssuedToken:
-        """``grant_type=refresh_token``; every token of the answer registered before any use."""
+        """``grant_type=refresh_token``; every token of the answer registered before any use. An
+        answer carrying a successor is never dropped: ``ExchangedUnproven`` saves it, due now."""
         session.redactor.add(token)
         try:
             issued = flows.token_grant(
@@ -144,20 +159,36 @@ class RefreshTokenKind(CredentialKind):
                 summary="rejected the refresh token",
             )
         except CredentialRejected as exc:
+            if exc.code in CLIENT_REFUSED:
+                raise self.client_refused(exc) from None
             raise self.broken_chain(exc) from None
+        except flows.UnreadableGrant as unreadable:  # the token is spent: keep its successor
+            carried = {REFRESH_TOKEN: unreadable.successor, ACCESS_TOKEN: unreadable.access_token}
+            cause = unreadable.with_hint(UNREADABLE_HINT)
+            raise ExchangedUnproven(cause, carried, expires_at=datetime.now(UTC)) from None
         return issued
 
     def broken_chain(self, exc: VendorError) -> CredentialRejected:
         """A refused refresh token: revoked, or a successor lost. Only a new login mends it."""
+        return self._refused(exc, exc.summary, self.seed_field, self.login_hint)
+
+    def client_refused(self, exc: VendorError) -> CredentialRejected:
+        """A refused client id or secret: a new login would not help (the user would loop)."""
+        inputs = f"{self.client_id_field} and {self.client_secret_field}"
+        hint = self.client_hint or f"check the {inputs} inputs in stack config"
+        summary = "rejected the client id or secret"
+        return self._refused(exc, summary, self.client_secret_field, hint)
+
+    def _refused(self, exc: VendorError, summary: str, field: str, hint: str) -> CredentialRejected:
         return CredentialRejected(
             vendor=exc.vendor,
             endpoint=exc.endpoint,
             status=exc.status,
-            summary=exc.summary,
+            summary=summary,
             code=exc.code,
             detail=exc.detail,
-            field=self.seed_field,
-            hint=self.login_hint,
+            field=field,
+            hint=hint,
             reference=exc.reference,
         )
 
@@ -170,7 +201,11 @@ class RefreshTokenKind(CredentialKind):
 
 
 def carry_from(
-    declaration: CredentialKind, props: Mapping[str, Any], may_rotate: bool, seed_changed: bool
+    declaration: CredentialKind,
+    props: Mapping[str, Any],
+    may_rotate: bool,
+    seed_changed: bool,
+    client_changed: bool = False,
 ) -> Carry:
     """What stored outputs ``props`` carry for the next proof of a kind."""
     return Carry(
@@ -178,6 +213,26 @@ def carry_from(
         expires_at=parse_iso(props.get("expires_at")),
         may_rotate=may_rotate,
         seed_changed=seed_changed,
+        client_changed=client_changed,
+    )
+
+
+def update_carry(
+    declaration: RefreshTokenKind, olds: dict[str, Any], spec: Any, *, may_rotate: bool
+) -> Carry:
+    """An update's carry: a changed seed restarts the chain from it; a changed client id or
+    secret must be proved by an exchange before it is stored as valid."""
+
+    def changed(name: str) -> bool:
+        return bool(input_value(olds, name) != getattr(spec, name))
+
+    client = (declaration.client_id_field, declaration.client_secret_field)
+    return carry_from(
+        declaration,
+        olds,
+        may_rotate,
+        seed_changed=changed(declaration.seed_field),
+        client_changed=any(changed(name) for name in client),
     )
 
 

@@ -11,6 +11,8 @@ Every message is built by this package from redacted parts; a vendor body is nev
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class VendorCredentialsError(Exception):
     """Base of every error this package raises on purpose."""
@@ -52,6 +54,13 @@ class VendorError(VendorCredentialsError):
         """``code: detail`` as stored in ``status_reason`` (never the secret)."""
         parts = [p for p in (self.code, self.detail) if p]
         return ": ".join(parts) if parts else (f"HTTP {self.status}" if self.status else "")
+
+    def with_hint(self, hint: str) -> Self:
+        """The same error, telling the user another next step."""
+        changed = type(self).__new__(type(self))  # no __init__: subclasses add their own arguments
+        changed.__dict__.update(self.__dict__, hint=hint)
+        changed.args = (changed.message(),)
+        return changed
 
     def message(self) -> str:
         status = f" -> HTTP {self.status}" if self.status is not None else ""

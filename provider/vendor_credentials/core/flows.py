@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from .errors import MalformedResponse
 from .http import Reply, Session
 from .kind import CredentialKind
 
@@ -74,6 +75,22 @@ class IssuedToken:
     reply: Reply
 
 
+class UnreadableGrant(MalformedResponse):
+    """A 2xx grant answer carrying a refresh token, but no usable access token or expiry. The
+    token presented may be spent already: a caller that can must still save ``successor``."""
+
+    def __init__(self, cause: MalformedResponse, successor: str, access_token: str) -> None:
+        super().__init__(
+            vendor=cause.vendor,
+            endpoint=cause.endpoint,
+            status=cause.status,
+            summary=cause.summary,
+            hint=cause.hint,
+            reference=cause.reference,
+        )
+        self.successor, self.access_token = successor, access_token
+
+
 def client_credentials(
     kind: CredentialKind,
     session: Session,
@@ -112,7 +129,8 @@ def token_grant(
     summary: str,
 ) -> IssuedToken:
     """POST a grant to an OAuth2 token endpoint; every token of the answer (access and refresh)
-    is registered with the redactor before anything else can echo it."""
+    is registered with the redactor before anything else can echo it. A 2xx answer carrying a
+    refresh token but unusable otherwise raises ``UnreadableGrant``, which keeps the token."""
     sent = dict(form)
     auth: tuple[str, str] | None = None
     if client_auth == "basic":
@@ -129,14 +147,21 @@ def token_grant(
         auth=auth,
         headers={"Accept": "application/json"},
     )
+    successor = ""
     if 200 <= reply.status < 300 and isinstance(reply.json(), dict):
-        successor = reply.json().get("refresh_token")
-        if isinstance(successor, str) and successor:
-            session.redactor.add(successor)
-    body = kind.expect_json(reply, summary=summary)
-    access_token = str(kind.require(reply, body, "access_token"))
-    session.redactor.add(access_token)  # before anything else can echo it
-    expires_at = kind.expiry(reply, kind.require(reply, body, "expires_in"))
+        found = reply.json().get("refresh_token")
+        successor = found if isinstance(found, str) else ""
+        session.redactor.add(successor)
+    access_token = ""
+    try:
+        body = kind.expect_json(reply, summary=summary)
+        access_token = str(kind.require(reply, body, "access_token"))
+        session.redactor.add(access_token)  # before anything else can echo it
+        expires_at = kind.expiry(reply, kind.require(reply, body, "expires_in"))
+    except MalformedResponse as exc:
+        if successor:  # never dropped: it may be the only usable token left
+            raise UnreadableGrant(exc, successor, access_token) from None
+        raise
     granted = body.get("scope")
     scopes_granted = tuple(sorted(set(granted.split()))) if isinstance(granted, str) else None
     return IssuedToken(access_token, expires_at, scopes_granted, body, reply)

@@ -34,6 +34,7 @@ from .carry import (
     RotationDeferred,
     carry_from,
     renewal_planned,
+    update_carry,
 )
 from .errors import CredentialRejected, InputError, VendorCredentialsError
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
@@ -373,12 +374,8 @@ class CredentialProvider(ResourceProvider):
                 return UpdateResult(self._relabelled(olds, spec, news.get("fingerprint")))
             carry = None
             if isinstance(self.declaration, RefreshTokenKind):
-                seed = self.declaration.seed_field
-                carry = self.carry_for(
-                    olds,
-                    may_rotate=rotation_saved("update"),
-                    seed_changed=input_value(olds, seed) != getattr(spec, seed),
-                )
+                rotates = rotation_saved("update")
+                carry = update_carry(self.declaration, olds, spec, may_rotate=rotates)
             validation = self.prove(spec, redactor, carry)
             return UpdateResult(
                 self._outputs(

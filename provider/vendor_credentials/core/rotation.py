@@ -21,60 +21,104 @@ Facts from the engine (pulumi 3.274.1, ``pkg/v3``):
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-# Global flags of the pulumi CLI that take a value (``pkg/v3/cmd/pulumi/pulumi.go``).
-_GLOBAL_VALUE_FLAGS = frozenset(
-    {"--cwd", "-C", "--tracing", "--otel-traces", "--profiling", "--memprofilerate",
-     "--verbose", "-v", "--color", "--tracing-header"}
+# Flags of the pulumi CLI (``pulumi refresh --help``, ``pulumi up --help``) as pflag reads them.
+# Global flags, allowed before the command; a global shorthand's long name.
+_GLOBAL_FLAGS = frozenset(
+    {"--cwd", "--tracing", "--tracing-header", "--otel-traces", "--profiling", "--memprofilerate",
+     "--verbose", "--color", "--emoji", "--fully-qualify-stack-names",
+     "--disable-integrity-checking", "--logflow", "--logtostderr", "--non-interactive"}
 )  # fmt: skip
-_GLOBAL_BOOL_FLAGS = frozenset(
-    {"--emoji", "--fully-qualify-stack-names", "--disable-integrity-checking", "--logflow",
-     "--logtostderr", "--non-interactive"}
+_GLOBAL_SHORT = {"C": "--cwd", "e": "--emoji", "Q": "--fully-qualify-stack-names", "v": "--verbose"}
+# Flags that take a value (``--x v``, ``--x=v``, ``-xv``, ``-x v``), the Automation API's hidden
+# ones included. Any other flag is a boolean (or, like ``--refresh``, has an optional value).
+_VALUE_FLAGS = frozenset(
+    {"--cwd", "--tracing", "--tracing-header", "--otel-traces", "--profiling", "--memprofilerate",
+     "--verbose", "--color", "--config", "--config-file", "--exclude", "--import-pending-creates",
+     "--message", "--override-env", "--parallel", "--stack", "--target", "--policy-pack",
+     "--policy-pack-config", "--replace", "--secrets-provider", "--target-replace", "--plan",
+     "--exec-kind", "--exec-agent", "--client", "--event-log"}
 )  # fmt: skip
-_TRUE = ("", "true", "1", "t", "TRUE", "True")
+_COMMAND_SHORT = {
+    **_GLOBAL_SHORT, "c": "--config", "d": "--debug", "f": "--skip-preview", "h": "--help",
+    "j": "--json", "m": "--message", "p": "--parallel", "s": "--stack", "t": "--target",
+    "y": "--yes",
+}  # fmt: skip
+_SHORTHANDS = {
+    "refresh": {**_COMMAND_SHORT, "x": "--exclude"},
+    "up": {**_COMMAND_SHORT, "r": "--refresh"},
+    "update": {**_COMMAND_SHORT, "r": "--refresh"},
+}
+_TRUE = ("true", "1", "t", "T", "TRUE", "True")  # strconv.ParseBool
 
 
-def _flag(argv: Sequence[str], long: str, short: str) -> bool:
-    """Whether a boolean flag is set (``--x``, ``--x=true``, ``-s``, or in a ``-ys`` group)."""
-    on = False
-    for token in argv:
+def _take_flag(
+    token: str, rest: list[str], shorthands: Mapping[str, str]
+) -> list[tuple[str, str]] | None:
+    """The ``(long name, value)`` pairs one flag token sets, taking a separate value from
+    ``rest``; None for a shorthand not in ``shorthands`` or a missing value. Like pflag, a
+    value-taking shorthand inside a group takes the rest of the token: ``-fsdev`` is
+    ``--skip-preview --stack dev``, and ``-sfinance`` sets no ``-f``."""
+    if token.startswith("--"):
         name, eq, value = token.partition("=")
-        if name == long:
-            on = (value if eq else "") in _TRUE
-        elif short and token.startswith("-") and not token.startswith("--") and "=" not in token:
-            on = on or short[1] in token[1:]
-    return on
+        if eq:
+            return [(name, value)]
+        if name not in _VALUE_FLAGS:
+            return [(name, "true")]
+        return [(name, rest.pop(0))] if rest else None
+    taken: list[tuple[str, str]] = []
+    letters = token[1:]
+    while letters:
+        long, letters = shorthands.get(letters[0]), letters[1:]
+        if long is None:
+            return None
+        if letters.startswith("="):  # -f=false
+            return [*taken, (long, letters[1:])]
+        if long not in _VALUE_FLAGS:
+            taken.append((long, "true"))
+        elif letters:  # -sdev
+            return [*taken, (long, letters)]
+        else:  # -s dev
+            return [*taken, (long, rest.pop(0))] if rest else None
+    return taken
+
+
+def _is_flag(token: str) -> bool:
+    return token.startswith("-") and token != "-"
 
 
 def command_saves_refresh(argv: Sequence[str]) -> bool:
     """Whether a ``pulumi`` command line refreshes with its results saved and no preview phase:
     ``refresh`` or ``up``/``update`` with ``--refresh``/``-r``, plus ``--skip-preview``/``-f``,
-    not ``--preview-only``. Unrecognised global flags before the command: False."""
+    not ``--preview-only``. An unrecognised global flag or shorthand: False."""
     args = list(argv[1:])
     command = ""
     while args:
         token = args.pop(0)
-        if not token.startswith("-"):
+        if not _is_flag(token):
             command = token
             break
-        name = token.partition("=")[0]
-        if name in _GLOBAL_VALUE_FLAGS and "=" not in token:
-            if not args:
-                return False
-            args.pop(0)
-        elif name not in _GLOBAL_VALUE_FLAGS and name not in _GLOBAL_BOOL_FLAGS:
+        taken = _take_flag(token, args, _GLOBAL_SHORT)
+        if taken is None or any(name not in _GLOBAL_FLAGS for name, _ in taken):
             return False
-    if command == "refresh":
-        refreshes = True
-    elif command in ("up", "update"):
-        refreshes = _flag(args, "--refresh", "-r")
-    else:
+    shorthands = _SHORTHANDS.get(command)
+    if shorthands is None:
         return False
-    return (
-        refreshes and _flag(args, "--skip-preview", "-f") and not _flag(args, "--preview-only", "")
-    )
+    flags: dict[str, str] = {}
+    while args:
+        token = args.pop(0)
+        if token == "--":  # the rest are arguments
+            break
+        if _is_flag(token):
+            taken = _take_flag(token, args, shorthands)
+            if taken is None:
+                return False
+            flags.update(taken)  # the last one wins, as in pflag
+    on = {name for name, value in flags.items() if value in _TRUE}
+    refreshes = command == "refresh" or "--refresh" in on
+    return refreshes and "--skip-preview" in on and "--preview-only" not in on
 
 
 def pulumi_command_line(pid: int | None = None, *, depth: int = 6) -> list[str] | None:

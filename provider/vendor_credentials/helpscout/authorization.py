@@ -55,6 +55,10 @@ class MailboxAuthorizationKind(RefreshTokenKind):
         "`vendor-credentials login helpscout <App ID> --stack <stack> --config-key <key>` again, "
         "then `pulumi up`"
     )
+    client_hint = (
+        "Help Scout refused the app: check app_id (the App ID) and app_secret (the App Secret, "
+        "under Your Profile > My Apps) in stack config, then `pulumi up`"
+    )
     tenant_fields = ("company_id",)
     samples = (
         Sample(
