@@ -245,7 +245,7 @@ def test_retries_stop_at_max_attempts_with_a_typed_error(emulator: Emulator) -> 
     message = str(caught.value)
     assert message.startswith("intercom: server error (GET ")
     assert "/me -> HTTP 500" in message
-    assert "gave up after 4 attempt(s)" in message
+    assert "Gave up after 4 attempt(s)" in message
 
 
 def test_total_wait_never_passes_the_cap(emulator: Emulator) -> None:
@@ -268,7 +268,7 @@ def test_a_vendor_wait_longer_than_the_cap_gives_up_at_once(emulator: Emulator) 
         validate("intercom.AccessToken", emulator, waits, clock=lambda: time.time() - 3600)
     assert waits.seconds == []
     assert emulator.count() == 1  # no early retry that would only earn another 429
-    assert "the vendor asks to wait 36" in str(caught.value)
+    assert "The vendor asks to wait 36" in str(caught.value)
     assert "maxRetryWait" in str(caught.value)
 
 

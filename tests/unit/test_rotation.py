@@ -190,6 +190,34 @@ def test_revoked_authorisation_is_invalid_with_the_login_hint(emulator: Emulator
     assert outs[ACCESS_TOKEN] == (created.outs or {})[ACCESS_TOKEN]  # what it carried is kept
 
 
+def test_an_access_token_refused_early_says_how_to_renew_it_and_exchanges_when_it_may(
+    emulator: Emulator,
+) -> None:
+    """The vendor refused the stored access token before its recorded expiry (expired early):
+    a refresh that may not rotate says how to renew it (not only 'log in again') and marks it
+    invalid, so `pulumi up` plans the update; an operation that may rotate exchanges at once."""
+    provider = CredentialProvider(KIND)
+    created = provider.create(CASE.inputs(emulator.base_url))
+    stored = dict(created.outs or {})
+    emulator.expire_tokens()
+    emulator.clear_log()
+    read = provider.read(created.id, stored)  # pytest is no `pulumi refresh --skip-preview`
+    assert [r.path for r in emulator.requests] == ["/v2/users/me"]
+    outs = read.outs or {}
+    assert outs["status"] == "invalid"
+    assert "`pulumi refresh --skip-preview` or `pulumi up` renews it" in outs["status_reason"]
+    assert "vendor-credentials login helpscout" in outs["status_reason"]
+    assert outs[REFRESH_TOKEN] == stored[REFRESH_TOKEN]
+    assert provider.diff(created.id, outs, CASE.inputs(emulator.base_url)).changes
+    emulator.clear_log()
+    updated = provider.update(created.id, outs, CASE.inputs(emulator.base_url))
+    paths = [r.path for r in emulator.requests]
+    assert paths == ["/v2/users/me", "/v2/oauth2/token", "/v2/users/me"]
+    renewed = updated.outs or {}
+    assert renewed["status"] == "valid"
+    assert renewed[REFRESH_TOKEN] != stored[REFRESH_TOKEN]
+
+
 def test_audit_marks_the_expiry_as_a_token_and_live_never_rotates(emulator: Emulator) -> None:
     from vendor_credentials.audit.findings import exchanges_token
     from vendor_credentials.audit.live import NOT_PROVED, check_one

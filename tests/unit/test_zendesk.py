@@ -77,7 +77,7 @@ def test_an_email_other_than_the_users_primary_one_is_a_mismatch(emulator: Emula
     with pytest.raises(CredentialRejected) as failed:
         prove(emulator, email="support@acme-demo.example")  # a secondary identity of the agent
     assert failed.value.field == "email"
-    assert "set the email input to 'admin@acme-demo.example'" in str(failed.value)
+    assert "Set the email input to 'admin@acme-demo.example'" in str(failed.value)
 
 
 def test_a_429_is_retried_after_the_seconds_zendesk_asks_for(emulator: Emulator) -> None:

@@ -74,7 +74,7 @@ def login_fix(kind: str, reason: str) -> bool:
         hint = str(getattr(kind_for(kind), "login_hint", ""))
     except KeyError:
         return False
-    return bool(hint) and hint[:40] in reason
+    return bool(hint) and hint[1:40] in reason  # (its first letter may be capitalised)
 
 
 def expiry_meaning(kind: str, credential: Credential) -> str:

@@ -122,11 +122,13 @@ class RefreshTokenKind(CredentialKind):
         access = carry.stored.get(ACCESS_TOKEN, "")
         fresh = not carry.seed_changed and not carry.client_changed
         if access and fresh and not renewal_due(carry.expires_at):
-            session.redactor.add(access)
-            reply = flows.get(session, origin + self.probe_path, flows.Bearer(access))
-            body = self.expect_json(reply, summary="rejected the stored access token")
-            identity = self.identity_of(reply, body)
-            return Validation(identity, expires_at=carry.expires_at, carried=dict(carry.stored))
+            try:
+                return self._probe_stored(session, origin, access, carry)
+            except CredentialRejected as rejected:
+                # Refused before its expiry: revoked, or only expired early (the vendor's clock,
+                # a reset). The refresh token tells which, when this operation may spend it.
+                if not carry.may_rotate:
+                    raise self.early_rejection(rejected) from None
         if not carry.may_rotate:
             raise RotationDeferred(deferred_reason(self.title))
         chained = carry.stored.get(REFRESH_TOKEN, "")
@@ -143,6 +145,22 @@ class RefreshTokenKind(CredentialKind):
             # The presented token is spent: its successor must reach state whatever the probe says.
             raise ExchangedUnproven(exc, carried, issued.expires_at) from None
         return Validation(identity, expires_at=issued.expires_at, carried=carried)
+
+    def _probe_stored(self, session: Session, origin: str, access: str, carry: Carry) -> Validation:
+        session.redactor.add(access)
+        reply = flows.get(session, origin + self.probe_path, flows.Bearer(access))
+        body = self.expect_json(reply, summary="rejected the stored access token")
+        identity = self.identity_of(reply, body)
+        return Validation(identity, expires_at=carry.expires_at, carried=dict(carry.stored))
+
+    def early_rejection(self, exc: VendorError) -> CredentialRejected:
+        """The stored access token refused before its expiry, where no exchange may be made: say
+        how to renew it, and how to mend the chain if the renewal is refused too."""
+        hint = (
+            "if it only expired early, `pulumi refresh --skip-preview` or `pulumi up` renews it "
+            f"with the refresh token; if that is refused too, {self.login_hint}"
+        )
+        return self._refused(exc, exc.summary, self.seed_field, hint)
 
     def exchange(self, spec: Any, session: Session, origin: str, token: str) -> flows.IssuedToken:
         """``grant_type=refresh_token``; every token of the answer registered before any use. An

@@ -70,7 +70,7 @@ class VendorError(VendorCredentialsError):
         if self.reference:
             text += f" [{self.reference}]"
         if self.hint:
-            text += f". {self.hint}"
+            text += f". {sentence(self.hint)}"
         return text
 
 
@@ -96,3 +96,8 @@ class RequestNotSent(VendorError):
     Never retried (the same request would fail the same way) and never a verdict on the
     credential: the operator fixes the trust store, ``caBundle`` or the URL inputs.
     """
+
+
+def sentence(text: str) -> str:
+    """A hint written lower case (it may also follow a colon) starts a sentence here."""
+    return text[:1].upper() + text[1:]

@@ -36,7 +36,7 @@ from .carry import (
     renewal_planned,
     update_carry,
 )
-from .errors import CredentialRejected, InputError, VendorCredentialsError
+from .errors import CredentialRejected, InputError, VendorCredentialsError, sentence
 from .fingerprint import CONFIG_KEY, fingerprint, is_current
 from .http import HttpSettings, Session
 from .inputs import UNKNOWN, CredentialInputs, input_failures, spec_of
@@ -403,7 +403,7 @@ class CredentialProvider(ResourceProvider):
             except CredentialRejected as rejected:
                 reason = rejected.reason
                 if self.declaration.carried and rejected.hint:  # how to mend a broken chain
-                    reason = f"{reason}. {rejected.hint}"
+                    reason = f"{reason}. {sentence(rejected.hint)}"
                 validation, reason = None, redactor(reason)
             except ExchangedUnproven as unproven:  # the token is spent: keep its successor
                 return ReadResult(id_, self._unproven_outputs(spec, unproven, redactor, props))
