@@ -265,3 +265,31 @@ def test_fingerprint_key_arrives_as_a_secret_argument_and_keys_fingerprints(
         configure(plugin)
     assert plain(created.properties)["fingerprint"].startswith(f"fp2:{key_id(team_key)}:")
     assert key_id(team_key) != key_id(None)
+
+
+def test_a_new_fingerprint_key_is_a_fingerprint_diff_that_up_applies_without_the_vendor(
+    plugin: Any, emulator: Emulator
+) -> None:
+    """The audit's fix for incomparable fingerprints ('set the same key, then `pulumi up`')
+    works for the native face too, whose inputs carry no fingerprint."""
+    from vendor_credentials.core.fingerprint import key_id
+
+    news = struct(inputs(emulator))
+    created = plugin.Create(pb.CreateRequest(urn=URN, properties=news))
+    olds = created.properties
+    unchanged = plugin.Diff(pb.DiffRequest(id=created.id, urn=URN, olds=olds, news=news))
+    assert unchanged.changes == pb.DiffResponse.DIFF_NONE
+    team_key = "team-key-0e4b7d1a9c3f5e2b8d6a"
+    plugin.Configure(
+        pb.ConfigureRequest(args=struct({"fingerprintKey": secret(team_key)}), acceptSecrets=True)
+    )
+    try:
+        diff = plugin.Diff(pb.DiffRequest(id=created.id, urn=URN, olds=olds, news=news))
+        assert diff.changes == pb.DiffResponse.DIFF_SOME
+        assert list(diff.diffs) == ["fingerprint"]
+        emulator.clear_log()
+        updated = plugin.Update(pb.UpdateRequest(id=created.id, urn=URN, olds=olds, news=news))
+        assert emulator.count() == 0
+    finally:
+        configure(plugin)
+    assert plain(updated.properties)["fingerprint"].startswith(f"fp2:{key_id(team_key)}:")
