@@ -208,3 +208,21 @@ def test_a_failed_identity_lookup_keeps_the_token_it_came_with(project: Project)
     for secret in (token, APP_SECRET, *project.emulator.issued_tokens()):
         assert secret not in out
     assert _refresh(project.emulator, token).status_code == 200
+
+
+@pytest.mark.parametrize("fault", ["missing_access_token", "bad_expires_in"])
+def test_a_code_answer_without_a_usable_access_token_still_keeps_its_refresh_token(
+    project: Project, fault: str
+) -> None:
+    """The code is spent once answered: its refresh token is all `pulumi up` needs."""
+    project.emulator.inject(fault, path="/v2/oauth2/token")
+    done = project.login()
+    assert done.returncode == 0, done.stderr
+    assert "warning: could not confirm who authorised" in done.stderr
+    assert "the first `pulumi up` exchanges it" in done.stdout
+    token = project.stored()
+    assert token, "the refresh token is in the stack's config"
+    out = done.stdout + done.stderr
+    for secret in (token, APP_SECRET, *project.emulator.issued_tokens()):
+        assert secret not in out
+    assert _refresh(project.emulator, token).status_code == 200

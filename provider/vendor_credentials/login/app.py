@@ -88,18 +88,19 @@ class AuthorizationCodeApp:
                 f"{self.title} answered the code exchange with HTTP {reply.status} and no token "
                 f"({reply.endpoint}): nothing was written; run login again"
             )
-        fields = {name: body.get(name) for name in ("access_token", "refresh_token")}
-        missing = [name for name, value in fields.items() if not (value and isinstance(value, str))]
-        expires_in = body.get("expires_in")
-        if missing or isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
-            raise LoginError(
-                f"{self.title} answered the code exchange without "
-                f"{', '.join(missing) or 'a numeric expires_in'} ({reply.endpoint}): nothing "
-                "was written"
-            )
-        access, refresh = str(fields["access_token"]), str(fields["refresh_token"])
-        session.redactor.add(access)
+        refresh, access = (_text(body.get(name)) for name in ("refresh_token", "access_token"))
         session.redactor.add(refresh)
+        session.redactor.add(access)
+        if not refresh:
+            raise LoginError(
+                f"{self.title} answered the code exchange without a refresh_token "
+                f"({reply.endpoint}): nothing was written; run login again"
+            )
+        expires_in = body.get("expires_in")
+        if not access or isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+            # The code is spent and the refresh token is all `pulumi up` needs: keep it. The
+            # access token counts as expired, so the first `up` exchanges.
+            return Grant("", refresh, datetime.now(UTC))
         return Grant(access, refresh, datetime.now(UTC) + timedelta(seconds=float(expires_in)))
 
     def _refusal(self, reply: Reply, body: Any) -> str:
@@ -123,6 +124,10 @@ class AuthorizationCodeApp:
             f"{self.title} refused the authorization code ({reply.endpoint} -> HTTP "
             f"{reply.status}: {reason}): nothing was written; {hint}"
         )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def login_vendors() -> list[str]:

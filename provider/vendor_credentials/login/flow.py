@@ -55,10 +55,12 @@ def login(args: argparse.Namespace) -> None:
     # The code is spent: keep its refresh token before anything else can fail, so that a failed
     # identity lookup (informational) does not cost the user another consent.
     config.set_secret(grant.refresh_token)
-    try:
-        who: Mapping[str, str] | str = app.whoami(session, api_origin, grant.access_token)
-    except LoginError as unconfirmed:
-        who = str(unconfirmed)
+    who: Mapping[str, str] | str = f"{app.title} sent no usable access token with it"
+    if grant.access_token:
+        try:
+            who = app.whoami(session, api_origin, grant.access_token)
+        except LoginError as unconfirmed:
+            who = str(unconfirmed)
     _report(app, args, who, code_age, grant.expires_at)
 
 
@@ -205,10 +207,14 @@ def _report(
         f"The authorization code was exchanged {code_age:.1f}s after the browser brought it "
         "back (codes are single use and short-lived; the refresh token replaces it)."
     )
+    came_with = (
+        f"The access token it came with (valid {hours:.0f} h) was not kept."
+        if hours > 0
+        else "No usable access token came with it: the first `pulumi up` exchanges it."
+    )
     print(
         f"Stored the refresh token as secret config '{args.config_key}' of stack "
-        f"'{args.stack}' (not shown). The access token it came with (valid {hours:.0f} h) was "
-        "not kept."
+        f"'{args.stack}' (not shown). {came_with}"
     )
     print(
         f"Next: declare the credential with refresh_token=config.require_secret("
