@@ -278,3 +278,16 @@ def test_a_wrong_passphrase_fails_before_anything_starts(project: StackConfig) -
     project.check()  # the right one passes
     assert stack_file.read_bytes() == before
     assert sorted(p.name for p in project.cwd.iterdir()) == sorted(["Pulumi.yaml", stack_file.name])
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://me:pw-Q8zV3kR7@gw.example.com", "http://me:pw-Q8zV3kR7@gw.example.com/?k=pw-Q8zV3kR7"],
+)
+def test_a_rejected_origin_is_printed_without_its_password(url: str) -> None:
+    from vendor_credentials.login.flow import _checked_origin
+
+    with pytest.raises(LoginError) as bad:
+        _checked_origin("--base-url", url)
+    assert "--base-url" in str(bad.value)
+    assert "pw-Q8zV3kR7" not in str(bad.value)

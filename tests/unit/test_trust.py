@@ -25,3 +25,11 @@ def test_a_broken_json_list_says_how_to_write_it(raw: str) -> None:
         parse_trusted_origins(raw)
     assert "vendor-credentials:trustedOrigins" in str(bad.value)
     assert "--path" in str(bad.value) and "Expecting" not in str(bad.value)
+
+
+def test_a_rejected_origin_is_shown_without_its_password() -> None:
+    from vendor_credentials.core.trust import parse_trusted_origins
+
+    with pytest.raises(ValueError) as bad:
+        parse_trusted_origins("ftp://me:pw-Z4xK9qT2@gw.example.com")
+    assert "trustedOrigins" in str(bad.value) and "pw-Z4xK9qT2" not in str(bad.value)

@@ -25,6 +25,7 @@ CONFIG_KEY = "vendor-credentials:trustedOrigins"
 def parse_trusted_origins(raw: Any) -> frozenset[str]:
     """The origins of the setting (empty when unset); ``ValueError`` naming a bad entry."""
     from .inputs import normalized_origin
+    from .redact import safe_url, url_redactor
 
     if raw is None or raw == "":
         return frozenset()
@@ -41,7 +42,8 @@ def parse_trusted_origins(raw: Any) -> frozenset[str]:
         try:
             origins.add(normalized_origin(entry))
         except ValueError as exc:
-            raise ValueError(f"{CONFIG_KEY}: '{entry}' {exc}") from None
+            shown = safe_url(entry)  # user info and query values masked
+            raise ValueError(f"{CONFIG_KEY}: '{shown}' {url_redactor(entry)(str(exc))}") from None
     return frozenset(origins)
 
 

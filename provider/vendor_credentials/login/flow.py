@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError
 
 from ..core.inputs import BaseUrl
-from ..core.redact import Redactor
+from ..core.redact import Redactor, safe_url, url_redactor
 from .app import AuthorizationCodeApp, app_for
 from .callback import Callback, CallbackServer, CallbackUrl, LoginError, code_from, read_pasted
 from .stackconfig import StackConfig
@@ -93,7 +93,8 @@ def _checked_origin(flag: str, value: str) -> str:
         origin: str = TypeAdapter(BaseUrl).validate_python(value)
     except ValidationError as exc:
         message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-        raise LoginError(f"{flag} '{value}': {message}") from None
+        # Printed like every URL of this package: user info and query values masked.
+        raise LoginError(f"{flag} '{safe_url(value)}': {url_redactor(value)(message)}") from None
     return origin
 
 
