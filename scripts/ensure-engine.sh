@@ -180,8 +180,10 @@ start=$(date +%s)
 cd "$SRC"
 if [ ! -f go.sum ] || ! grep -q "github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION " go.sum; then
   log "resolving pulumi $PULUMI_VERSION modules (first run downloads them from the Go module proxy)"
-  go mod tidy
 fi
+# Every time: go.mod was just rewritten in its short form, which `go build` refuses ("updates to
+# go.mod needed") even when go.sum is complete (a rebuild after the binary was removed).
+go mod tidy
 log "building pulumi $PULUMI_VERSION (first build takes several minutes on 2 cores)"
 go build -trimpath -o "$BIN/pulumi" \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
