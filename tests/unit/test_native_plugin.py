@@ -198,6 +198,38 @@ def test_read_of_a_revoked_credential_answers_invalid(plugin: Any, emulator: Emu
     assert outs["accessToken"] == secret(TOKEN.secret)
 
 
+def test_the_diff_after_a_refreshing_read_marks_the_status_it_found_once(
+    plugin: Any, emulator: Emulator
+) -> None:
+    """The engine's refresh Diff holds no outputs from before the Read: the plugin marks what that
+    Read changed, as output diffs, in the next Diff for the URN only (not in `up`'s after it)."""
+    urn = URN + "-refreshed"
+    created = plugin.Create(pb.CreateRequest(urn=urn, properties=struct(inputs(emulator))))
+    emulator.revoke(TOKEN.emulator_key)
+    try:
+        read = plugin.Read(pb.ReadRequest(id=created.id, urn=urn, properties=created.properties))
+    finally:
+        emulator.restore(TOKEN.emulator_key)
+    request = pb.DiffRequest(
+        id=created.id, urn=urn, olds=read.properties, news=struct(inputs(emulator))
+    )
+    refresh = plugin.Diff(request)
+    assert refresh.changes == pb.DiffResponse.DIFF_SOME
+    marked = {name: (d.kind, d.inputDiff) for name, d in refresh.detailedDiff.items()}
+    assert marked == {
+        "status": (pb.PropertyDiff.UPDATE, False),
+        "statusReason": (pb.PropertyDiff.UPDATE, False),
+    }
+    up = plugin.Diff(request)  # revalidation planned, nothing marked
+    assert up.changes == pb.DiffResponse.DIFF_SOME and dict(up.detailedDiff) == {}
+    back = plugin.Read(pb.ReadRequest(id=created.id, urn=urn, properties=read.properties))
+    request.olds.CopyFrom(back.properties)
+    assert set(plugin.Diff(request).detailedDiff) == {"status", "statusReason"}  # valid again
+    assert plugin.Diff(request).changes == pb.DiffResponse.DIFF_NONE
+    plugin.Read(pb.ReadRequest(id=created.id, urn=urn, inputs=struct(inputs(emulator))))
+    assert plugin.Diff(request).changes == pb.DiffResponse.DIFF_NONE  # a get: no refresh
+
+
 def test_delete_calls_no_vendor_and_unknown_types_are_named(
     plugin: Any, emulator: Emulator
 ) -> None:

@@ -30,6 +30,7 @@ from .config import DEFAULT_WORKERS, config_failures, namespaced, workers_of
 from .engine_log import CURRENT_URN
 from .kinds import PACKAGE, KindInfo, camel, kind_for_token
 from .preview import preview_outputs, validate_for_preview
+from .refresh_diff import RefreshNotes
 from .schema import schema_json
 from .wire import Bag, decode, encode
 
@@ -98,6 +99,7 @@ class Plugin(ResourceProviderServicer):
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(DEFAULT_WORKERS)
         self.workers = DEFAULT_WORKERS
+        self._refreshes = RefreshNotes()
 
     # -- plumbing ------------------------------------------------------------------------------
     def _kind(self, request: Any) -> tuple[KindInfo, NativeCredentialProvider]:
@@ -181,10 +183,18 @@ class Plugin(ResourceProviderServicer):
             )
             for name in changed
         }
+        # The Diff of a refresh's own step: show the status it found (an output diff, which the
+        # engine prints as old => refreshed value), even when it found the credential valid again.
+        refreshed = self._refreshes.take(str(request.urn), olds)
+        detailed.update({camel(n): pb.PropertyDiff(kind=pb.PropertyDiff.UPDATE) for n in refreshed})
         return pb.DiffResponse(
-            changes=pb.DiffResponse.DIFF_SOME if result.changes else pb.DiffResponse.DIFF_NONE,
+            changes=(
+                pb.DiffResponse.DIFF_SOME
+                if result.changes or refreshed
+                else pb.DiffResponse.DIFF_NONE
+            ),
             replaces=[camel(n) for n in sorted(replaces)],
-            diffs=[camel(n) for n in changed],
+            diffs=[camel(n) for n in (*changed, *refreshed)],
             detailedDiff=detailed,
             hasDetailedDiff=True,
             deleteBeforeReplace=False,
@@ -215,10 +225,12 @@ class Plugin(ResourceProviderServicer):
     def Read(self, request: Any, context: Any) -> Any:
         info, provider = self._kind(request)
         props = decode(request.properties, info)
+        before = props.values  # the outputs in state: a refresh's, none for an import or a get
         if not props.values:  # a user-driven get passes only inputs
             props = decode(request.inputs, info)
         with self._slot():
             result = provider.read(request.id, props.values)
+        self._refreshes.remember(str(request.urn), before, result.outs or {})
         outs = encode(result.outs or {}, _secret_outputs(info, props))
         return pb.ReadResponse(id=result.id or "", properties=outs, inputs=request.inputs)
 
