@@ -8,7 +8,10 @@ time. To rotate as rarely as possible, a stored access token still valid for mor
 the seed input changed ("start from this one") or the client id or secret did (only an exchange
 presents them), and only where its result is certainly saved (``core/rotation.py``). Otherwise
 ``RotationDeferred``: a refresh keeps the stored state and says how to renew, ``diff`` plans an
-update so ``pulumi up`` renews it, the audit says "not proved".
+update so ``pulumi up`` renews it, the audit says "not proved". A stored access token the vendor
+refuses before its expiry is settled by an exchange where one may be made (the refresh token
+decides between "expired early" and "revoked"); elsewhere the credential is invalid with both
+remedies in its reason.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from .stored import input_value
 RENEW_MARGIN = timedelta(minutes=5)
 REFRESH_TOKEN = "current_refresh_token"  # the carried outputs of a RefreshTokenKind
 ACCESS_TOKEN = "current_access_token"
-# An exchange answered with a refresh token but no usable access token: saved as expired now.
 # OAuth2 errors (RFC 6749 5.2) about the client, not the grant: its id or secret is wrong.
 CLIENT_REFUSED = frozenset({"invalid_client", "unauthorized_client"})
+# An exchange answered with a refresh token but no usable access token: saved as expired now.
 UNREADABLE_HINT = (
     "the next `pulumi up` exchanges the refresh token it carried; if a proxy or gateway is in "
     "between, check it"
@@ -117,7 +120,8 @@ class RefreshTokenKind(CredentialKind):
             raise unproven.cause from None
 
     def renew(self, spec: Any, session: Session, carry: Carry) -> Validation:
-        """Probe with the stored access token while it is valid, else exchange (if allowed)."""
+        """Probe with the stored access token while it is valid, else (or when the vendor refuses
+        it) exchange, if allowed."""
         origin = self.origin(spec, "api")
         access = carry.stored.get(ACCESS_TOKEN, "")
         fresh = not carry.seed_changed and not carry.client_changed
