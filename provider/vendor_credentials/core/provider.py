@@ -209,9 +209,7 @@ class CredentialProvider(ResourceProvider):
             kind=vendor.kind,
             status="valid" if validation is not None else "invalid",
             status_reason=reason,
-            fingerprint=known_fingerprint
-            if is_current(known_fingerprint)
-            else fingerprint(vendor.kind, self.fingerprint_key, *spec.secrets()),
+            fingerprint=self._fingerprint(spec, known_fingerprint),
             identity=dict(sorted(validation.identity.items())) if validation else {},
             scopes=sorted(validation.scopes) if validation else [],
             validated_at=iso(validation.validated_at) if validation else "",
@@ -353,8 +351,15 @@ class CredentialProvider(ResourceProvider):
                 spec = self._spec(news)
             except (ValueError, InputError):
                 return False  # check reports it; a computed (unknown) secret waits for up
-            new = fingerprint(self.kind, self.fingerprint_key, *spec.secrets())
+            new = self._fingerprint(spec)
         return is_current(new) and new != olds.get("fingerprint")
+
+    def _fingerprint(self, spec: CredentialInputs, known: Any = None) -> str:
+        """The program's fingerprint when it is of the current scheme, else this plugin's own
+        (the key from its stack config)."""
+        if is_current(known):
+            return str(known)
+        return fingerprint(self.kind, self.fingerprint_key, *spec.secrets())
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         redactor = self._redactor(props)
@@ -457,11 +462,7 @@ class CredentialProvider(ResourceProvider):
         """The stored outputs with only the fingerprint replaced (same secret, new scheme or
         key): no vendor call, the stored validation stands."""
         outs = {k: v for k, v in olds.items() if k != "__provider"}
-        outs["fingerprint"] = (
-            known_fingerprint
-            if is_current(known_fingerprint)
-            else fingerprint(self.kind, self.fingerprint_key, *spec.secrets())
-        )
+        outs["fingerprint"] = self._fingerprint(spec, known_fingerprint)
         return outs
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:

@@ -175,7 +175,7 @@ class Plugin(ResourceProviderServicer):
         replaces = set(result.replaces or [])
         if not changed and provider.renewal_due(olds):
             changed = ["expires_at"]  # the carried access token is due: `up` renews it
-        elif not changed and provider.relabel_due(olds, news):
+        elif not changed and result.changes and provider.relabel_due(olds, news):
             changed = ["fingerprint"]  # a new fingerprintKey: `up` relabels, no vendor call
         detailed = {
             camel(name): pb.PropertyDiff(
